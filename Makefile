@@ -1,0 +1,37 @@
+# tracereg — the two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       ?= bin/tracereg
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+PKGS      := ./...
+
+.PHONY: run build test test-short lint bench clean
+
+## run: build and serve on the embedded default (FerretDB + documents on disk), with the demo data
+run: build
+	./$(BIN) serve --demo
+
+## build: the static binary
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/tracereg
+
+## test: every test, against real servers (embedded FerretDB, a MinIO built and started for the run)
+test: lint
+	deploy/scripts/with-minio.sh $(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+## test-short: the tests without MinIO (its tests skip)
+test-short:
+	$(GO) test -count=1 $(PKGS)
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: speed figures (no test asserts timings)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+clean:
+	rm -rf bin

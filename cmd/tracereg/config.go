@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is read only from environment variables and checked at start.
+type Config struct {
+	Port           int
+	Host           string
+	DataDir        string
+	Env            string // development or production
+	AdminPassword  string
+	PublicBaseURL  string
+	LogLevel       string
+	MongoURI       string
+	MongoDatabase  string
+	S3Endpoint     string
+	S3Bucket       string
+	S3AccessKey    string
+	S3SecretKey    string
+	S3UseTLS       bool
+	S3Region       string
+	TrustedProxies []string
+	JWTKey         []byte // Ed25519 seed; empty: generated into the data directory
+}
+
+// envVars documents every variable: the README's table is checked against it.
+var envVars = []struct{ Name, Default, Doc string }{
+	{"PORT", "8080", "TCP port to listen on"},
+	{"HOST", "127.0.0.1", "address to listen on (0.0.0.0 in containers)"},
+	{"TRACEREG_DATA", "./data", "data directory: embedded database, documents on disk, signing key"},
+	{"TRACEREG_ENV", "development", "development or production (production refuses demo data)"},
+	{"TRACEREG_ADMIN_PASSWORD", "(generated)", "password of the first admin account, created on a first start with an empty database; generated and printed once if unset"},
+	{"PUBLIC_BASE_URL", "http://localhost:PORT", "public address used in QR codes and GS1 Digital Link URIs"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"MONGODB_URI", "(embedded)", "MongoDB connection string; unset: the embedded FerretDB under the data directory"},
+	{"MONGODB_DATABASE", "tracereg", "database name"},
+	{"S3_ENDPOINT", "(disk)", "host:port of MinIO or any S3; unset: documents on local disk under the data directory"},
+	{"S3_BUCKET", "tracereg", "bucket for documents (created if missing)"},
+	{"S3_ACCESS_KEY", "", "S3 access key (required with S3_ENDPOINT)"},
+	{"S3_SECRET_KEY", "", "S3 secret key (required with S3_ENDPOINT)"},
+	{"S3_USE_TLS", "false", "true to reach S3 over HTTPS"},
+	{"S3_REGION", "", "S3 region, if the service needs one"},
+	{"TRACEREG_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
+}
+
+// LoadConfig reads and checks the configuration; an error names the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var c Config
+	var err error
+	bad := func(name, why string) error { return fmt.Errorf("configuration: %s %s", name, why) }
+
+	if c.Port, err = strconv.Atoi(get("PORT", "8080")); err != nil || c.Port < 1 || c.Port > 65535 {
+		return c, bad("PORT", fmt.Sprintf("must be a port number from 1 to 65535, got %q", getenv("PORT")))
+	}
+	c.Host = get("HOST", "127.0.0.1")
+	if net.ParseIP(c.Host) == nil && c.Host != "localhost" {
+		return c, bad("HOST", fmt.Sprintf("must be an IP address or localhost, got %q", c.Host))
+	}
+	if c.DataDir, err = filepath.Abs(get("TRACEREG_DATA", "./data")); err != nil {
+		return c, bad("TRACEREG_DATA", err.Error())
+	}
+	c.Env = get("TRACEREG_ENV", "development")
+	if c.Env != "development" && c.Env != "production" {
+		return c, bad("TRACEREG_ENV", fmt.Sprintf("must be development or production, got %q", c.Env))
+	}
+	c.AdminPassword = getenv("TRACEREG_ADMIN_PASSWORD")
+	if c.AdminPassword != "" && (len([]rune(c.AdminPassword)) < 10 || len(c.AdminPassword) > 128) {
+		return c, bad("TRACEREG_ADMIN_PASSWORD", "must be 10 to 128 characters")
+	}
+	c.PublicBaseURL = strings.TrimRight(get("PUBLIC_BASE_URL", fmt.Sprintf("http://localhost:%d", c.Port)), "/")
+	if u, err := url.Parse(c.PublicBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return c, bad("PUBLIC_BASE_URL", fmt.Sprintf("must be an http or https address such as https://truyxuat.example.vn, got %q", c.PublicBaseURL))
+	}
+	c.LogLevel = get("LOG_LEVEL", "info")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, bad("LOG_LEVEL", fmt.Sprintf("must be debug, info, warn or error, got %q", c.LogLevel))
+	}
+	c.MongoURI = getenv("MONGODB_URI")
+	if c.MongoURI != "" && !strings.HasPrefix(c.MongoURI, "mongodb://") && !strings.HasPrefix(c.MongoURI, "mongodb+srv://") {
+		return c, bad("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")
+	}
+	c.MongoDatabase = get("MONGODB_DATABASE", "tracereg")
+	if !validDatabaseName(c.MongoDatabase) {
+		return c, bad("MONGODB_DATABASE", "must be 1 to 63 letters, digits, _ or -")
+	}
+	c.S3Endpoint = getenv("S3_ENDPOINT")
+	c.S3Bucket = get("S3_BUCKET", "tracereg")
+	c.S3AccessKey = getenv("S3_ACCESS_KEY")
+	c.S3SecretKey = getenv("S3_SECRET_KEY")
+	c.S3Region = getenv("S3_REGION")
+	if c.S3UseTLS, err = strconv.ParseBool(get("S3_USE_TLS", "false")); err != nil {
+		return c, bad("S3_USE_TLS", fmt.Sprintf("must be true or false, got %q", getenv("S3_USE_TLS")))
+	}
+	if c.S3Endpoint != "" {
+		if strings.Contains(c.S3Endpoint, "://") || strings.Contains(c.S3Endpoint, "/") {
+			return c, bad("S3_ENDPOINT", "must be host:port without a scheme (use S3_USE_TLS for https)")
+		}
+		if c.S3AccessKey == "" {
+			return c, bad("S3_ACCESS_KEY", "is required when S3_ENDPOINT is set")
+		}
+		if c.S3SecretKey == "" {
+			return c, bad("S3_SECRET_KEY", "is required when S3_ENDPOINT is set")
+		}
+		if len(c.S3Bucket) < 3 || len(c.S3Bucket) > 63 || strings.ToLower(c.S3Bucket) != c.S3Bucket || strings.ContainsAny(c.S3Bucket, "_/ ") {
+			return c, bad("S3_BUCKET", "must be 3 to 63 lowercase letters, digits, dots or dashes")
+		}
+	}
+	for _, p := range strings.Split(getenv("TRACEREG_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return c, bad("TRACEREG_TRUSTED_PROXIES", fmt.Sprintf("has %q, which is neither an IP address nor a CIDR", p))
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if k := getenv("TRACEREG_JWT_KEY"); k != "" {
+		seed, err := base64.StdEncoding.DecodeString(k)
+		if err != nil || len(seed) != 32 {
+			return c, bad("TRACEREG_JWT_KEY", "must be the base64 of 32 bytes (openssl rand -base64 32)")
+		}
+		c.JWTKey = seed
+	}
+	return c, nil
+}
+
+func validDatabaseName(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,258 @@
+// Command tracereg is the traceability and conformity registry: one binary
+// that serves the API, the workspaces and the public lookup, and manages its
+// data (migrate, user, seed). It is the only place that picks the storage
+// adapters and wires them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/disk"
+	"github.com/tracereg/tracereg/registry/minio"
+	"github.com/tracereg/tracereg/registry/mongo"
+	"github.com/tracereg/tracereg/registry/server"
+)
+
+// version is set by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+const usage = `tracereg — traceability and conformity registry
+
+Usage:
+  tracereg serve [--demo]      serve the registry (--demo: load the demo data set first)
+  tracereg migrate             create the database indexes (safe to repeat)
+  tracereg user add USERNAME --role ROLE [--name NAME] [--enterprise TAXCODE] [--body CODE]
+                               add a user; the password is read from TRACEREG_USER_PASSWORD or generated and printed
+  tracereg user passwd USERNAME  set a new password (TRACEREG_USER_PASSWORD or generated and printed)
+  tracereg user list           list users
+  tracereg seed --demo         load the demo data set (loading it twice changes nothing)
+  tracereg version             print the version
+
+Configuration comes from environment variables; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tracereg:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches a subcommand; separated from main so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "tracereg", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "serve", "migrate", "user", "seed":
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogLevel, stderr)
+	switch cmd {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		demo := fs.Bool("demo", false, "load the demo data set before serving")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, logger, *demo, stdout)
+	case "migrate":
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		fmt.Fprintln(stdout, "indexes are in place")
+		return nil
+	case "seed":
+		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+		demo := fs.Bool("demo", false, "load the demo data set")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if !*demo {
+			return errors.New("seed: say which data set: --demo")
+		}
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return m.seedDemo(ctx, stdout)
+	case "user":
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return m.userCommand(ctx, args, getenv, stdout)
+	}
+	return nil
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// Main holds the wired program: configuration, stores and (for serve) the app.
+type Main struct {
+	Config    Config
+	Logger    *slog.Logger
+	Store     *mongo.DB
+	Documents registry.DocumentStore
+	embedded  *mongo.Embedded
+}
+
+// NewMain opens the stores the configuration names: MongoDB at MONGODB_URI or
+// the embedded FerretDB, MinIO/S3 at S3_ENDPOINT or the data directory.
+// asServer says this process must own the embedded database.
+func NewMain(ctx context.Context, cfg Config, logger *slog.Logger, asServer bool) (*Main, error) {
+	m := &Main{Config: cfg, Logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			m.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("TRACEREG_DATA: cannot create %s: %w", cfg.DataDir, err)
+	}
+	uri, majority := cfg.MongoURI, true
+	if uri == "" {
+		e, err := mongo.StartEmbedded(ctx, cfg.DataDir, asServer, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		m.embedded, uri, majority = e, e.URI, false
+		if !e.Owner {
+			logger.Info("using the embedded database of the tracereg server running on this data directory")
+		}
+	}
+	db, err := mongo.Open(ctx, mongo.Config{URI: uri, Database: cfg.MongoDatabase, Majority: majority})
+	if err != nil {
+		if cfg.MongoURI != "" {
+			return nil, fmt.Errorf("MONGODB_URI: %w", err)
+		}
+		return nil, err
+	}
+	m.Store = db
+	if cfg.S3Endpoint != "" {
+		s, err := minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey,
+			SecretKey: cfg.S3SecretKey, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region})
+		if err != nil {
+			return nil, fmt.Errorf("S3_ENDPOINT: %w", err)
+		}
+		m.Documents = s
+	} else {
+		s, err := disk.New(filepath.Join(cfg.DataDir, "documents"))
+		if err != nil {
+			return nil, fmt.Errorf("TRACEREG_DATA: %w", err)
+		}
+		m.Documents = s
+	}
+	ok = true
+	return m, nil
+}
+
+// Close closes the stores and stops the embedded database.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close(ctx))
+	}
+	if m.embedded != nil {
+		errs = append(errs, m.embedded.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully:
+// stop accepting, finish in-flight requests, close the stores.
+func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdout io.Writer) error {
+	if demo && cfg.Env == "production" {
+		return errors.New("--demo: demo data is refused when TRACEREG_ENV=production")
+	}
+	m, err := NewMain(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.ensureAdmin(ctx, stdout); err != nil {
+		return err
+	}
+	if demo {
+		if err := m.seedDemo(ctx, stdout); err != nil {
+			return err
+		}
+	}
+	app, err := m.NewApp()
+	if err != nil {
+		return err
+	}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("PORT/HOST: cannot listen on %s: %w", addr, err)
+	}
+	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version, "public_base_url", cfg.PublicBaseURL,
+		"database", map[bool]string{true: "embedded", false: "mongodb"}[cfg.MongoURI == ""],
+		"documents", map[bool]string{true: "disk", false: "s3"}[cfg.S3Endpoint == ""])
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	if err := app.ShutdownWithTimeout(30 * time.Second); err != nil {
+		logger.Error("shutdown", "err", err)
+	}
+	return nil
+}
+
+// NewApp builds the Fiber app on the opened stores.
+func (m *Main) NewApp() (*fiber.App, error) {
+	return server.New(server.Config{
+		Store:          m.Store,
+		Documents:      m.Documents,
+		Logger:         m.Logger,
+		TrustedProxies: m.Config.TrustedProxies,
+	})
+}

@@ -1,0 +1,2 @@
+// Package deploy holds the container image and the production compose file; its test checks them.
+package deploy

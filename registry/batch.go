@@ -1,0 +1,135 @@
+package registry
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/tracereg/tracereg/registry/gs1"
+)
+
+// Batch (lot) states. A published batch is never deleted: it is recalled, or
+// corrected by a new event.
+const (
+	BatchDraft     = "draft"
+	BatchPublished = "published"
+	BatchRecalled  = "recalled"
+)
+
+// Units accepted for quantities.
+var Units = []string{"kg", "t", "g", "l", "ml", "bag", "box", "carton", "piece", "bottle", "jar", "pallet"}
+
+// Batch is a lot (lô hàng) of one product: GS1 AI 10.
+type Batch struct {
+	ID           string  `json:"id" bson:"_id"`
+	EnterpriseID string  `json:"enterprise_id" bson:"enterprise_id"`
+	ProductID    string  `json:"product_id" bson:"product_id"`
+	LotCode      string  `json:"lot_code" bson:"lot_code"`
+	Quantity     float64 `json:"quantity" bson:"quantity"`
+	Unit         string  `json:"unit" bson:"unit"`
+	ProducedOn   Date    `json:"produced_on,omitempty" bson:"produced_on,omitempty"`
+	HarvestedOn  Date    `json:"harvested_on,omitempty" bson:"harvested_on,omitempty"`
+	ExpiresOn    Date    `json:"expires_on,omitempty" bson:"expires_on,omitempty"`
+	// FacilityID is where the lot was made or harvested.
+	FacilityID string `json:"facility_id,omitempty" bson:"facility_id,omitempty"`
+	// SourcePlotIDs are farm plots the lot was harvested from directly.
+	SourcePlotIDs  []string `json:"source_plot_ids,omitempty" bson:"source_plot_ids,omitempty"`
+	CertificateIDs []string `json:"certificate_ids,omitempty" bson:"certificate_ids,omitempty"`
+	// DDSReference is the EUDR due diligence statement number; it travels downstream.
+	DDSReference string    `json:"dds_reference,omitempty" bson:"dds_reference,omitempty"`
+	Status       string    `json:"status" bson:"status"`
+	Recall       *Recall   `json:"recall,omitempty" bson:"recall,omitempty"`
+	ShortCode    string    `json:"short_code" bson:"short_code"`
+	CreatedAt    time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at" bson:"updated_at"`
+	Version      int       `json:"version" bson:"version"`
+}
+
+// Recall records why and when a lot was recalled, and by whom.
+type Recall struct {
+	Reason   string    `json:"reason" bson:"reason"`
+	On       Date      `json:"on" bson:"on"`
+	By       string    `json:"by" bson:"by"`
+	At       time.Time `json:"at" bson:"at"`
+	Upstream string    `json:"upstream,omitempty" bson:"upstream,omitempty"` // the lot whose recall this follows
+}
+
+// Validate checks a batch before it is written.
+func (b *Batch) Validate() error {
+	var p Problems
+	checkRef(&p, "enterprise_id", b.EnterpriseID, true)
+	checkRef(&p, "product_id", b.ProductID, true)
+	if err := gs1.ValidateLot(b.LotCode); err != nil {
+		en, vi := err.Error(), err.Error()
+		if ge, ok := err.(*gs1.Error); ok {
+			en, vi = ge.Message, ge.MessageVI
+		}
+		p.Add("lot_code", "lot", en, vi)
+	}
+	if math.IsNaN(b.Quantity) || math.IsInf(b.Quantity, 0) || b.Quantity <= 0 || b.Quantity > 1e9 {
+		p.Add("quantity", "range", "must be more than 0 and at most 1,000,000,000", "phải lớn hơn 0 và không quá 1.000.000.000")
+	}
+	oneOf(&p, "unit", b.Unit, Units)
+	produced, okProduced := checkDate(&p, "produced_on", b.ProducedOn, false)
+	harvested, okHarvested := checkDate(&p, "harvested_on", b.HarvestedOn, false)
+	expires, okExpires := checkDate(&p, "expires_on", b.ExpiresOn, false)
+	if okProduced && okExpires && !expires.After(produced) {
+		p.Add("expires_on", "date_order", "must be after the production date", "phải sau ngày sản xuất")
+	}
+	if okHarvested && okProduced && produced.Before(harvested) {
+		p.Add("produced_on", "date_order", "must not be before the harvest date", "không được trước ngày thu hoạch")
+	}
+	checkRef(&p, "facility_id", b.FacilityID, false)
+	checkRefs(&p, "source_plot_ids", b.SourcePlotIDs, 200)
+	checkRefs(&p, "certificate_ids", b.CertificateIDs, 50)
+	checkText(&p, "dds_reference", b.DDSReference, 100)
+	oneOf(&p, "status", b.Status, []string{BatchDraft, BatchPublished, BatchRecalled})
+	return p.Err()
+}
+
+// checkRefs checks a list of record IDs: well formed, no duplicates, at most max.
+func checkRefs(p *Problems, field string, ids []string, max int) {
+	if len(ids) > max {
+		p.Add(field, "max_items", "too many items", "quá nhiều mục")
+		return
+	}
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if !ValidID(id) {
+			p.Add(field, "id", "each must be a record ID (24 hex digits)", "mỗi mục phải là mã bản ghi (24 chữ số thập lục phân)")
+			return
+		}
+		if seen[id] {
+			p.Add(field, "duplicate", "lists the same record twice", "có một bản ghi bị lặp lại")
+			return
+		}
+		seen[id] = true
+	}
+}
+
+// BatchFilter selects batches in a list.
+type BatchFilter struct {
+	EnterpriseID string
+	ProductID    string
+	LotCode      string
+	Status       string
+	Page         Page
+}
+
+// BatchService keeps batches.
+type BatchService interface {
+	// CreateBatch validates and stores b, giving it a short code. EINVALID,
+	// ENOTFOUND if the product or a plot does not exist or is another
+	// enterprise's, ECONFLICT if the product already has that lot code.
+	CreateBatch(ctx context.Context, b *Batch) error
+	// FindBatch returns ENOTFOUND if no batch has that ID.
+	FindBatch(ctx context.Context, id string) (*Batch, error)
+	// FindBatchByLot returns ENOTFOUND if the product has no batch with that lot code.
+	FindBatchByLot(ctx context.Context, productID, lotCode string) (*Batch, error)
+	// FindBatchByShortCode returns ENOTFOUND if no batch has that code.
+	FindBatchByShortCode(ctx context.Context, code string) (*Batch, error)
+	// ListBatches returns one page of batches matching f and the next cursor.
+	ListBatches(ctx context.Context, f BatchFilter) ([]*Batch, string, error)
+	// UpdateBatch stores b if its Version is still the stored one. EINVALID, ENOTFOUND, ESTALE.
+	UpdateBatch(ctx context.Context, b *Batch) error
+}

@@ -1,0 +1,302 @@
+package mongo
+
+import (
+	"context"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// CreateBatch implements registry.BatchService.
+func (d *DB) CreateBatch(ctx context.Context, b *registry.Batch) error {
+	if b.Status == "" {
+		b.Status = registry.BatchPublished
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	if err := d.checkBatchRefs(ctx, b); err != nil {
+		return err
+	}
+	b.ID, b.CreatedAt, b.UpdatedAt, b.Version = newID(), d.now(), d.now(), 1
+	b.ShortCode = registry.NewShortCode()
+	return d.insertOne(ctx, colBatches, b, errLotTaken)
+}
+
+func (d *DB) checkBatchRefs(ctx context.Context, b *registry.Batch) error {
+	var p registry.Problems
+	for _, check := range []struct {
+		field, col string
+		ids        []string
+		extra      []bson.E
+	}{
+		{"product_id", colProducts, []string{b.ProductID}, nil},
+		{"facility_id", colFacilities, []string{b.FacilityID}, nil},
+		{"source_plot_ids", colFacilities, b.SourcePlotIDs, []bson.E{{Key: "kind", Value: registry.FacilityFarmPlot}}},
+	} {
+		if err := d.requireOwned(ctx, &p, check.field, check.col, check.ids, b.EnterpriseID, check.extra...); err != nil {
+			return err
+		}
+	}
+	// Certificates are the holder's, not "owned" through enterprise_id.
+	if err := d.requireOwned(ctx, &p, "certificate_ids", colCertificates, b.CertificateIDs, "", bson.E{Key: "holder_id", Value: b.EnterpriseID}); err != nil {
+		return err
+	}
+	return p.Err()
+}
+
+// FindBatch implements registry.BatchService.
+func (d *DB) FindBatch(ctx context.Context, id string) (*registry.Batch, error) {
+	return findByID[registry.Batch](ctx, d, colBatches, id, "Batch", "lô hàng")
+}
+
+// FindBatchByLot implements registry.BatchService.
+func (d *DB) FindBatchByLot(ctx context.Context, productID, lotCode string) (*registry.Batch, error) {
+	return findOne[registry.Batch](ctx, d, colBatches, bson.D{{Key: "product_id", Value: productID}, {Key: "lot_code", Value: lotCode}}, "Batch", "lô hàng")
+}
+
+// FindBatchByShortCode implements registry.BatchService.
+func (d *DB) FindBatchByShortCode(ctx context.Context, code string) (*registry.Batch, error) {
+	return findOne[registry.Batch](ctx, d, colBatches, bson.D{{Key: "short_code", Value: code}}, "Batch", "lô hàng")
+}
+
+// ListBatches implements registry.BatchService.
+func (d *DB) ListBatches(ctx context.Context, f registry.BatchFilter) ([]*registry.Batch, string, error) {
+	filter := addEq(addEq(addEq(addEq(bson.D{}, "enterprise_id", f.EnterpriseID), "product_id", f.ProductID), "lot_code", f.LotCode), "status", f.Status)
+	return list(ctx, d, colBatches, filter, f.Page, func(x *registry.Batch) string { return x.ID })
+}
+
+// UpdateBatch implements registry.BatchService.
+func (d *DB) UpdateBatch(ctx context.Context, b *registry.Batch) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindBatch(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	if old.EnterpriseID != b.EnterpriseID || old.ProductID != b.ProductID {
+		return fieldError("product_id", "immutable", "a lot stays with its enterprise and product", "lô hàng không thể đổi doanh nghiệp hoặc sản phẩm")
+	}
+	if err := d.checkBatchRefs(ctx, b); err != nil {
+		return err
+	}
+	read := b.Version
+	b.CreatedAt, b.UpdatedAt, b.Version, b.ShortCode = old.CreatedAt, d.now(), read+1, old.ShortCode
+	if err := d.replaceVersioned(ctx, colBatches, b.ID, read, b, errLotTaken); err != nil {
+		b.Version = read
+		return err
+	}
+	return nil
+}
+
+// --- events
+
+// CreateEvent implements registry.EventService. The event is one document,
+// so it is written whole or not at all; the unique (enterprise, idempotency
+// key) index makes a retry return the first event.
+func (d *DB) CreateEvent(ctx context.Context, e *registry.TraceEvent) error {
+	if err := e.Validate(d.clock.Now()); err != nil {
+		return err
+	}
+	if e.IdempotencyKey != "" {
+		prev, err := findOne[registry.TraceEvent](ctx, d, colEvents, bson.D{{Key: "enterprise_id", Value: e.EnterpriseID}, {Key: "idempotency_key", Value: e.IdempotencyKey}}, "Event", "sự kiện")
+		if err == nil {
+			*e = *prev
+			return nil
+		}
+		if registry.ErrorCode(err) != registry.ENOTFOUND {
+			return err
+		}
+	}
+	var p registry.Problems
+	if err := d.requireOwned(ctx, &p, "facility_id", colFacilities, []string{e.FacilityID}, e.EnterpriseID); err != nil {
+		return err
+	}
+	// Inputs may be bought from another enterprise (one step back): they need
+	// only exist. Everything else an event names is the recorder's own.
+	if err := d.requireOwned(ctx, &p, "inputs", colBatches, quantityIDs(e.Inputs), ""); err != nil {
+		return err
+	}
+	for field, qs := range map[string][]registry.Quantity{"batches": e.Batches, "outputs": e.Outputs} {
+		if err := d.requireOwned(ctx, &p, field, colBatches, quantityIDs(qs), e.EnterpriseID); err != nil {
+			return err
+		}
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	if e.Kind == registry.EventTransformation {
+		cycle, err := d.wouldCycle(ctx, quantityIDs(e.Inputs), quantityIDs(e.Outputs))
+		if err != nil {
+			return err
+		}
+		if cycle {
+			return fieldError("outputs", "cycle", "an output is already upstream of an input: the genealogy would loop",
+				"một lô đầu ra đã nằm ở thượng nguồn của lô đầu vào: phả hệ sẽ bị vòng lặp")
+		}
+	}
+	e.ID, e.RecordedAt = newID(), d.now()
+	if actor, ok := registry.ActorFrom(ctx); ok {
+		e.RecordedBy = actor.Username
+	}
+	if e.IdempotencyKey == "" {
+		e.IdempotencyKey = "id:" + e.ID // keeps the unique index free of missing keys
+	}
+	err := d.insertOne(ctx, colEvents, e, errEventKeyTaken)
+	if registry.ErrorCode(err) == registry.ECONFLICT {
+		// A concurrent retry won the race: answer with its event.
+		prev, findErr := findOne[registry.TraceEvent](ctx, d, colEvents, bson.D{{Key: "enterprise_id", Value: e.EnterpriseID}, {Key: "idempotency_key", Value: e.IdempotencyKey}}, "Event", "sự kiện")
+		if findErr == nil {
+			*e = *prev
+			return nil
+		}
+	}
+	return err
+}
+
+var errEventKeyTaken = conflict("An event with this idempotency key exists.", "Đã có sự kiện mang khóa chống trùng này.")
+
+func quantityIDs(qs []registry.Quantity) []string {
+	ids := make([]string, 0, len(qs))
+	for _, q := range qs {
+		ids = append(ids, q.BatchID)
+	}
+	return ids
+}
+
+// ListBatchEvents implements registry.EventService.
+func (d *DB) ListBatchEvents(ctx context.Context, batchID string) ([]*registry.TraceEvent, error) {
+	if !registry.ValidID(batchID) {
+		return nil, notFound("Batch", "lô hàng")
+	}
+	filter := bson.D{{Key: "$or", Value: bson.A{
+		bson.D{{Key: "batches.batch_id", Value: batchID}},
+		bson.D{{Key: "inputs.batch_id", Value: batchID}},
+		bson.D{{Key: "outputs.batch_id", Value: batchID}},
+	}}}
+	return findAll[registry.TraceEvent](ctx, d, colEvents, filter, bson.D{{Key: "event_time", Value: 1}, {Key: "_id", Value: 1}})
+}
+
+// maxGenealogyDepth bounds every walk of the graph.
+const maxGenealogyDepth = 100
+
+// neighbours returns, for a frontier of batches, the transformation links one
+// step up (events whose outputs include them) or down (whose inputs do).
+func (d *DB) neighbours(ctx context.Context, frontier []string, direction string) ([]registry.GenealogyLink, error) {
+	field := "outputs.batch_id"
+	if direction == registry.Downstream {
+		field = "inputs.batch_id"
+	}
+	events, err := findAll[registry.TraceEvent](ctx, d, colEvents, bson.D{
+		{Key: "kind", Value: registry.EventTransformation},
+		{Key: field, Value: bson.D{{Key: "$in", Value: frontier}}},
+	}, bson.D{{Key: "_id", Value: 1}})
+	if err != nil {
+		return nil, err
+	}
+	var links []registry.GenealogyLink
+	for _, ev := range events {
+		for _, in := range ev.Inputs {
+			for _, out := range ev.Outputs {
+				near := out.BatchID
+				if direction == registry.Downstream {
+					near = in.BatchID
+				}
+				if slices.Contains(frontier, near) {
+					links = append(links, registry.GenealogyLink{From: in.BatchID, To: out.BatchID, EventID: ev.ID})
+				}
+			}
+		}
+	}
+	return links, nil
+}
+
+// wouldCycle reports whether any input is reachable downstream from an output
+// (or is one), which a new transformation from inputs to outputs would close into a loop.
+func (d *DB) wouldCycle(ctx context.Context, inputs, outputs []string) (bool, error) {
+	seen := map[string]bool{}
+	frontier := slices.Clone(outputs)
+	for depth := 0; len(frontier) > 0 && depth <= maxGenealogyDepth; depth++ {
+		for _, id := range frontier {
+			if slices.Contains(inputs, id) {
+				return true, nil
+			}
+			seen[id] = true
+		}
+		links, err := d.neighbours(ctx, frontier, registry.Downstream)
+		if err != nil {
+			return false, err
+		}
+		frontier = frontier[:0:0]
+		for _, l := range links {
+			if !seen[l.To] && !slices.Contains(frontier, l.To) {
+				frontier = append(frontier, l.To)
+			}
+		}
+	}
+	return false, nil
+}
+
+// Genealogy implements registry.EventService.
+func (d *DB) Genealogy(ctx context.Context, batchID, direction string, depth int) (*registry.Genealogy, error) {
+	if direction != registry.Upstream && direction != registry.Downstream {
+		return nil, fieldError("direction", "one_of", "must be up or down", "phải là up hoặc down")
+	}
+	if depth <= 0 || depth > maxGenealogyDepth {
+		depth = maxGenealogyDepth
+	}
+	root, err := d.FindBatch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	g := &registry.Genealogy{Root: root.ID, Batches: []*registry.Batch{root}}
+	seen := map[string]bool{root.ID: true}
+	frontier := []string{root.ID}
+	for level := 0; level < depth && len(frontier) > 0; level++ {
+		links, err := d.neighbours(ctx, frontier, direction)
+		if err != nil {
+			return nil, err
+		}
+		var next []string
+		for _, l := range links {
+			g.Links = append(g.Links, l)
+			far := l.From
+			if direction == registry.Downstream {
+				far = l.To
+			}
+			if !seen[far] {
+				seen[far] = true
+				next = append(next, far)
+			}
+		}
+		if len(next) > 0 {
+			batches, err := findAll[registry.Batch](ctx, d, colBatches, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: next}}}}, bson.D{{Key: "_id", Value: 1}})
+			if err != nil {
+				return nil, err
+			}
+			g.Batches = append(g.Batches, batches...)
+		}
+		frontier = next
+	}
+	if direction == registry.Upstream {
+		var plotIDs []string
+		for _, b := range g.Batches {
+			for _, id := range b.SourcePlotIDs {
+				if !slices.Contains(plotIDs, id) {
+					plotIDs = append(plotIDs, id)
+				}
+			}
+		}
+		if len(plotIDs) > 0 {
+			plots, err := findAll[registry.Facility](ctx, d, colFacilities, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: plotIDs}}}}, bson.D{{Key: "_id", Value: 1}})
+			if err != nil {
+				return nil, err
+			}
+			g.Plots = plots
+		}
+	}
+	return g, nil
+}

@@ -1,0 +1,33 @@
+package registry
+
+import "context"
+
+// Store is everything the registry keeps, as one value the wiring passes around.
+// registry/mongo implements it.
+type Store interface {
+	EnterpriseService
+	FacilityService
+	ProductService
+	BatchService
+	EventService
+	CertificateService
+	CertificationBodyService
+	AnnouncementService
+	StandardService
+	UserService
+	DocumentRecordService
+	// Ping returns EUNAVAILABLE when the database does not answer.
+	Ping(ctx context.Context) error
+}
+
+// DocumentRecordService keeps the records of uploaded documents (their bytes
+// live in a DocumentStore).
+type DocumentRecordService interface {
+	// CreateDocument validates and stores d. EINVALID.
+	CreateDocument(ctx context.Context, d *Document) error
+	// FindDocument returns ENOTFOUND if no document has that ID.
+	FindDocument(ctx context.Context, id string) (*Document, error)
+	// FindEnterpriseDocument returns the enterprise's document record for
+	// those bytes. ENOTFOUND if it has none.
+	FindEnterpriseDocument(ctx context.Context, enterpriseID, sha string) (*Document, error)
+}

@@ -21,7 +21,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/api"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/minio"
 	"github.com/tracereg/tracereg/registry/mongo"
@@ -247,12 +249,25 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 	return nil
 }
 
-// NewApp builds the Fiber app on the opened stores.
+// NewApp builds the one Fiber app on the opened stores and mounts every route group.
 func (m *Main) NewApp() (*fiber.App, error) {
-	return server.New(server.Config{
+	app, err := server.New(server.Config{
 		Store:          m.Store,
 		Documents:      m.Documents,
 		Logger:         m.Logger,
 		TrustedProxies: m.Config.TrustedProxies,
 	})
+	if err != nil {
+		return nil, err
+	}
+	clock := registry.SystemClock{}
+	if err := api.Mount(app, api.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
+		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL}); err != nil {
+		return nil, err
+	}
+	if err := lookup.Mount(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
+		PublicBaseURL: m.Config.PublicBaseURL}); err != nil {
+		return nil, err
+	}
+	return app, nil
 }

@@ -101,9 +101,10 @@ type AnnouncementFilter struct {
 
 // AnnouncementService keeps conformity announcements.
 type AnnouncementService interface {
-	// CreateAnnouncement validates and stores a. EINVALID, ENOTFOUND if a
-	// product or the certificate does not exist or is another enterprise's,
-	// ECONFLICT if the receipt number is taken.
+	// CreateAnnouncement validates and stores a. ENOTFOUND if the enterprise
+	// does not exist; EINVALID, also (rule "exists") when a product, the
+	// certificate or a document is missing or another enterprise's; ECONFLICT
+	// if the receipt number is taken.
 	CreateAnnouncement(ctx context.Context, a *ConformityAnnouncement) error
 	// FindAnnouncement returns ENOTFOUND if no announcement has that ID.
 	FindAnnouncement(ctx context.Context, id string) (*ConformityAnnouncement, error)

@@ -119,8 +119,9 @@ type BatchFilter struct {
 // BatchService keeps batches.
 type BatchService interface {
 	// CreateBatch validates and stores b, giving it a short code. EINVALID,
-	// ENOTFOUND if the product or a plot does not exist or is another
-	// enterprise's, ECONFLICT if the product already has that lot code.
+	// also (rule "exists") when the product, a plot or a certificate does not
+	// exist or is another enterprise's; ECONFLICT if the product already has
+	// that lot code.
 	CreateBatch(ctx context.Context, b *Batch) error
 	// FindBatch returns ENOTFOUND if no batch has that ID.
 	FindBatch(ctx context.Context, id string) (*Batch, error)

@@ -135,8 +135,8 @@ type CertificateFilter struct {
 // CertificateService keeps certificates.
 type CertificateService interface {
 	// CreateCertificate validates and stores c with an "active" first history
-	// entry. EINVALID, ENOTFOUND if the body or holder does not exist,
-	// ECONFLICT if the body already issued that number.
+	// entry. EINVALID, also (rule "exists") when the body, the holder or a
+	// scope record does not exist; ECONFLICT if the body already issued that number.
 	CreateCertificate(ctx context.Context, c *Certificate) error
 	// FindCertificate returns ENOTFOUND if no certificate has that ID.
 	FindCertificate(ctx context.Context, id string) (*Certificate, error)

@@ -123,7 +123,11 @@ func (p *Problems) Merge(prefix string, err error) {
 	}
 	if errors.As(err, &e) && e.Code == EINVALID {
 		for _, f := range e.Fields {
-			f.Field = prefix + f.Field
+			if f.Field == "" { // the whole value: "geometry", not "geometry."
+				f.Field = strings.TrimSuffix(prefix, ".")
+			} else {
+				f.Field = prefix + f.Field
+			}
 			p.fields = append(p.fields, f)
 		}
 		return

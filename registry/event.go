@@ -153,10 +153,11 @@ func (e *TraceEvent) BatchIDs() []string {
 
 // EventService keeps trace events.
 type EventService interface {
-	// CreateEvent validates and stores e. EINVALID (including a transformation
-	// that would make a cycle in the genealogy), ENOTFOUND if a batch or the
-	// facility does not exist or belongs to another enterprise. A repeat with the
-	// same enterprise and idempotency key returns the first event unchanged.
+	// CreateEvent validates and stores e. EINVALID, including a transformation
+	// that would make a cycle in the genealogy (rule "cycle") and a batch or
+	// facility that does not exist or belongs to another enterprise (rule
+	// "exists"; inputs need only exist). A repeat with the same enterprise and
+	// idempotency key returns the first event unchanged.
 	CreateEvent(ctx context.Context, e *TraceEvent) error
 	// ListBatchEvents returns a batch's events, oldest first.
 	ListBatchEvents(ctx context.Context, batchID string) ([]*TraceEvent, error)

@@ -208,6 +208,11 @@ func ParsePlotGeometry(text string) (orb.Geometry, error) {
 }
 
 func decodeNumbers(raw json.RawMessage, v any) bool {
+	// json.Number also accepts a quoted number ("108.050000"); GeoJSON
+	// coordinates are numbers, and coordinate arrays hold nothing else.
+	if bytes.IndexByte(raw, '"') >= 0 {
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	return dec.Decode(v) == nil

@@ -105,7 +105,9 @@ func VerifyPassword(hash, pw string) bool {
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || m > 1<<20 || t > 10 || threads == 0 {
+	// argon2 panics on zero rounds or a zero-length key: a malformed hash is
+	// a mismatch, never a crash (and never "any password matches").
+	if err1 != nil || err2 != nil || len(want) < 16 || len(want) > 64 || m > 1<<20 || t < 1 || t > 10 || threads == 0 {
 		return false
 	}
 	got := argon2.IDKey([]byte(pw), salt, t, m, threads, uint32(len(want)))

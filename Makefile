@@ -17,7 +17,8 @@ build:
 
 ## test: every test, against real servers (embedded FerretDB, a MinIO built and started for the run)
 test: lint
-	deploy/scripts/with-minio.sh $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	@command -v chromium >/dev/null 2>&1 || deploy/scripts/install-chromium.sh
+	TRACEREG_REQUIRE_BROWSER=1 deploy/scripts/with-minio.sh $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## test-short: the tests without MinIO (its tests skip)
 test-short:
@@ -32,6 +33,8 @@ lint:
 ## bench: speed figures (no test asserts timings)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	@echo "public side at 64 connections, fixed request count (see lookup/bench_test.go):"
+	$(GO) test -run '^$$' -bench '^BenchmarkPublic$$' -benchtime 20000x -count=1 ./lookup
 
 clean:
 	rm -rf bin

@@ -1,10 +1,21 @@
 // Package lookup is the public side of tracereg, with no sign-in: the GS1
 // Digital Link resolver, the verification pages, QR images and labels, scan
 // counting and the "report a problem" form.
+//
+// Reads go through a small in-process cache of assembled view data (see
+// cache.go): a scan does not query the database each time, and a page is
+// still served, marked possibly stale, while the database is down.
+// Clock-dependent facts (certificate status, days left) are computed from
+// the cached records at each request with the injected clock.
 package lookup
 
 import (
+	"context"
+	"errors"
+	"html/template"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,9 +29,224 @@ type Config struct {
 	Clock         registry.Clock
 	Logger        *slog.Logger
 	PublicBaseURL string // e.g. https://truyxuat.example.vn, no trailing slash
+
+	// Scans, Serials and Reports default to Store when it implements them
+	// (registry/mongo does). A nil service turns its feature off.
+	Scans   registry.ScanService
+	Serials registry.SerialService
+	Reports registry.ReportService
+
+	// Authorize decides whether the caller may act for the enterprise (issue
+	// serials and print labels). Until sign-in is wired here it refuses
+	// everyone with 403.
+	Authorize func(c *fiber.Ctx, enterpriseID string) error
+
+	// CacheTTL is how long assembled view data is reused (default 30 s);
+	// MaxStale how long it may be served while the database is down (default 24 h).
+	CacheTTL time.Duration
+	MaxStale time.Duration
+	// LoadTimeout bounds assembling one view from the database (default 3 s).
+	LoadTimeout time.Duration
+	// ScanQueue bounds the scans waiting to be written (default 10,000);
+	// ScanFlush is how often they are written (default 2 s).
+	ScanQueue int
+	ScanFlush time.Duration
+	// SuspiciousScans and SuspiciousPlaces: a serial scanned more often, or
+	// from more provinces, than this gets a warning (defaults 20 and 3).
+	SuspiciousScans  int64
+	SuspiciousPlaces int
+	// ReportLimit is how many problem reports one client may send per hour (default 5).
+	ReportLimit int
+}
+
+// Lookup is the mounted public side: its cache can be invalidated and its
+// scan logger flushed and stopped.
+type Lookup struct {
+	cfg   Config
+	log   *slog.Logger
+	tmpl  *template.Template
+	cache *cache
+	scans *scanLogger
 }
 
 // Mount adds the public routes to app.
 func Mount(app *fiber.App, cfg Config) error {
-	return nil
+	_, err := MountLookup(app, cfg)
+	return err
+}
+
+// MountLookup adds the public routes to app and returns the Lookup, for
+// callers that invalidate cached views or stop the scan logger.
+func MountLookup(app *fiber.App, cfg Config) (*Lookup, error) {
+	l, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	l.routes(app)
+	return l, nil
+}
+
+// New checks the configuration, parses the templates and starts the scan logger.
+func New(cfg Config) (*Lookup, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("lookup: no store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = registry.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.PublicBaseURL = strings.TrimRight(cfg.PublicBaseURL, "/")
+	if cfg.Scans == nil {
+		cfg.Scans, _ = cfg.Store.(registry.ScanService)
+	}
+	if cfg.Serials == nil {
+		cfg.Serials, _ = cfg.Store.(registry.SerialService)
+	}
+	if cfg.Reports == nil {
+		cfg.Reports, _ = cfg.Store.(registry.ReportService)
+	}
+	if cfg.Authorize == nil {
+		cfg.Authorize = func(*fiber.Ctx, string) error {
+			return registry.Errorf(registry.EFORBIDDEN, "Printing labels needs an enterprise account signed in.",
+				"In nhãn cần đăng nhập bằng tài khoản doanh nghiệp.")
+		}
+	}
+	setDefault(&cfg.CacheTTL, 30*time.Second)
+	setDefault(&cfg.MaxStale, 24*time.Hour)
+	setDefault(&cfg.LoadTimeout, 3*time.Second)
+	setDefault(&cfg.ScanFlush, 2*time.Second)
+	if cfg.ScanQueue <= 0 {
+		cfg.ScanQueue = 10000
+	}
+	if cfg.SuspiciousScans <= 0 {
+		cfg.SuspiciousScans = 20
+	}
+	if cfg.SuspiciousPlaces <= 0 {
+		cfg.SuspiciousPlaces = 3
+	}
+	if cfg.ReportLimit <= 0 {
+		cfg.ReportLimit = 5
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	l := &Lookup{cfg: cfg, log: cfg.Logger, tmpl: tmpl}
+	l.cache = newCache(cfg.CacheTTL, cfg.MaxStale)
+	if cfg.Scans != nil {
+		l.scans = newScanLogger(cfg.Scans, cfg.ScanQueue, cfg.ScanFlush, cfg.Logger)
+	}
+	return l, nil
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// Invalidate drops the cached view of one public key, so the next request
+// reads the database again. Keys: "g:{gtin14}", "g:{gtin14}/l:{lot}",
+// "p:{shortcode}", "l:{shortcode}", "c:{number}". Other replicas catch up
+// when their entry's TTL runs out.
+func (l *Lookup) Invalidate(key string) { l.cache.invalidate(key) }
+
+// InvalidateAll empties the cache.
+func (l *Lookup) InvalidateAll() { l.cache.invalidateAll() }
+
+// Close writes the scans still queued and stops the scan logger.
+func (l *Lookup) Close(ctx context.Context) error {
+	if l.scans == nil {
+		return nil
+	}
+	return l.scans.close(ctx)
+}
+
+// ScanStats reports what the scan logger did: scans queued, written and dropped.
+func (l *Lookup) ScanStats() (queued, written, dropped int64) {
+	if l.scans == nil {
+		return 0, 0, 0
+	}
+	return l.scans.stats()
+}
+
+func (l *Lookup) routes(app *fiber.App) {
+	app.Use("/01", cors)
+	app.Use("/.well-known/gs1resolver", cors)
+	app.Use("/qr", cors)
+	app.Get("/.well-known/gs1resolver", l.description)
+	app.Options("/01/*", preflight)
+	app.Get("/01/*", l.friendly(l.resolve))
+	app.Options("/01", preflight)
+	app.Get("/01", l.friendly(l.resolve))
+
+	app.Get("/v/:gtin", l.friendly(l.productPageByGTIN))
+	app.Get("/v/:gtin/:lot", l.friendly(l.lotPageByGTIN))
+	app.Get("/v/:gtin/:lot/:serial", l.friendly(l.lotPageByGTIN))
+	app.Get("/p/:code", l.friendly(l.productPageByCode))
+	app.Get("/l/:code", l.friendly(l.lotPageByCode))
+	app.Get("/photo/:code", l.photo)
+
+	app.Get("/c", l.certSearch)
+	app.Post("/c/check", l.certCheck)
+	app.Get("/c/:number", l.certPage)
+
+	app.Get("/qr/*", l.qr)
+	app.Get("/labels/:code", l.labels)
+	app.Post("/labels/:code", l.labels)
+
+	l.reportRoutes(app)
+}
+
+// base is the public base URL, or the request's own when none is configured.
+func (l *Lookup) base(c *fiber.Ctx) string {
+	if l.cfg.PublicBaseURL != "" {
+		return l.cfg.PublicBaseURL
+	}
+	return c.BaseURL()
+}
+
+// cors answers every public resolver and QR request with CORS headers. Fiber's
+// cors middleware leaves them out when a request has no Origin; the GS1
+// resolver standard wants them on every answer.
+func cors(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+	h.Set(fiber.HeaderAccessControlAllowMethods, "GET, HEAD, OPTIONS")
+	h.Set(fiber.HeaderAccessControlAllowHeaders, "Accept, Accept-Language, Content-Type, If-None-Match")
+	h.Set(fiber.HeaderAccessControlExposeHeaders, "Link, Location, Content-Type, ETag")
+	h.Set(fiber.HeaderAccessControlMaxAge, "86400")
+	return c.Next()
+}
+
+func preflight(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderAllow, "GET, HEAD, OPTIONS")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func notFound(en, vi string) error { return registry.Errorf(registry.ENOTFOUND, en, vi) }
+
+// friendly answers a page handler's "not found" with the public 404 page
+// (report the code, search certificates) for people; other errors, and
+// JSON clients, go to the app's error handler.
+func (l *Lookup) friendly(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := h(c)
+		if err == nil || registry.ErrorCode(err) != registry.ENOTFOUND || wantsJSON(c) ||
+			c.Accepts(fiber.MIMETextHTML, mimeLinkset) == mimeLinkset {
+			return err
+		}
+		pub := registry.PublicError(err)
+		path := string(c.Request().URI().PathOriginal())
+		if len(path) > 300 {
+			path = path[:300]
+		}
+		c.Status(fiber.StatusNotFound)
+		c.Type("html", "utf-8")
+		return l.tmpl.ExecuteTemplate(c.Response().BodyWriter(), "notfound", map[string]any{
+			"MessageVI": pub.MessageVI, "MessageEN": pub.Message, "Code": path, "Subject": path,
+		})
+	}
 }

@@ -13,9 +13,11 @@ type Store interface {
 	CertificateService
 	CertificationBodyService
 	AnnouncementService
+	InboxService // the agency's announcement inbox (inbox.go)
 	StandardService
 	UserService
 	DocumentRecordService
+	ProgrammeStore // support, experts, courses, benchmarks, good practices (programme.go, benchmark.go)
 	// Ping returns EUNAVAILABLE when the database does not answer.
 	Ping(ctx context.Context) error
 }

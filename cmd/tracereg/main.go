@@ -28,6 +28,7 @@ import (
 	"github.com/tracereg/tracereg/registry/minio"
 	"github.com/tracereg/tracereg/registry/mongo"
 	"github.com/tracereg/tracereg/registry/server"
+	"github.com/tracereg/tracereg/registry/stats"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -43,6 +44,7 @@ Usage:
   tracereg user passwd USERNAME  set a new password (TRACEREG_USER_PASSWORD or generated and printed)
   tracereg user list           list users
   tracereg seed --demo         load the demo data set (loading it twice changes nothing)
+  tracereg audit verify        walk the audit log's hash chain and name the first broken link
   tracereg version             print the version
 
 Configuration comes from environment variables; see README.md.
@@ -71,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "user", "seed":
+	case "serve", "migrate", "user", "seed", "audit":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -113,6 +115,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer m.Close()
 		return m.seedDemo(ctx, stdout)
+	case "audit":
+		if len(args) != 1 || args[0] != "verify" {
+			return errors.New("audit: say verify")
+		}
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return auditVerify(ctx, m.Store, stdout)
 	case "user":
 		m, err := NewMain(ctx, cfg, logger, false)
 		if err != nil {
@@ -137,6 +149,7 @@ type Main struct {
 	Store     *mongo.DB
 	Documents registry.DocumentStore
 	embedded  *mongo.Embedded
+	lookup    *lookup.Lookup
 }
 
 // NewMain opens the stores the configuration names: MongoDB at MONGODB_URI or
@@ -195,6 +208,9 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var errs []error
+	if m.lookup != nil {
+		errs = append(errs, m.lookup.Close(ctx)) // writes the scans still queued
+	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close(ctx))
 	}
@@ -249,7 +265,8 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 	return nil
 }
 
-// NewApp builds the one Fiber app on the opened stores and mounts every route group.
+// NewApp builds the one Fiber app on the opened stores and mounts every route
+// group. Close stops the public side's background scan writer.
 func (m *Main) NewApp() (*fiber.App, error) {
 	app, err := server.New(server.Config{
 		Store:          m.Store,
@@ -261,13 +278,28 @@ func (m *Main) NewApp() (*fiber.App, error) {
 		return nil, err
 	}
 	clock := registry.SystemClock{}
-	if err := api.Mount(app, api.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL}); err != nil {
+	a, err := api.New(app, api.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
+		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL})
+	if err != nil {
 		return nil, err
 	}
-	if err := lookup.Mount(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		PublicBaseURL: m.Config.PublicBaseURL}); err != nil {
+	// Pages outside /api/v1 that need a signed-in caller identify it the same way.
+	app.Use("/labels", a.Identify)
+	app.Use("/dashboard", a.Identify)
+	if err := stats.Mount(app, stats.Config{Store: m.Store, Clock: clock, Logger: m.Logger, Authorize: stats.AuthorizeActor}); err != nil {
+		return nil, err
+	}
+	m.lookup, err = lookup.MountLookup(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
+		PublicBaseURL: m.Config.PublicBaseURL, Authorize: authorizeLabels})
+	if err != nil {
 		return nil, err
 	}
 	return app, nil
+}
+
+// authorizeLabels admits the lot's own enterprise and admins to issue serials
+// and print labels; another enterprise's lot is "not found", as in the API.
+func authorizeLabels(c *fiber.Ctx, enterpriseID string) error {
+	actor, _ := registry.ActorFrom(c.UserContext())
+	return registry.Authorize(actor, registry.ActUpdate, registry.Resource{Kind: registry.KindBatch, EnterpriseID: enterpriseID})
 }

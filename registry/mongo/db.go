@@ -225,7 +225,9 @@ func (d *DB) replaceVersioned(ctx context.Context, col, id string, version int, 
 	if !registry.ValidID(id) {
 		return registry.Errorf(registry.ENOTFOUND, "Not found.", "Không tìm thấy.")
 	}
+	unlock := lockRecord(col, id) // FerretDB's filtered replace is not atomic: see recordlock.go
 	res, err := d.db.Collection(col).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version}}, doc)
+	unlock()
 	if err != nil {
 		return mapError(err, conflict)
 	}

@@ -37,6 +37,13 @@ var indexes = map[string][]index{
 	colStandards:     {{asc("code"), true}},
 	colUsers:         {{asc("username"), true}},
 	colDocuments:     {{asc("enterprise_id"), false}, {asc("blob.sha256"), false}},
+	colReports:       {{asc("subject"), false}},
+	// The province's programme (registry/mongo/programme.go).
+	colSupport:       {{asc("enterprise_id"), false}, {asc("year"), false}},
+	colExperts:       {{asc("certified_on"), false}},
+	colCourses:       {{asc("from"), false}},
+	colBenchmarks:    {{asc("enterprise_id", "year"), true}, {asc("year"), false}},
+	colGoodPractices: {{asc("sector"), false}, {asc("tools"), false}},
 }
 
 // EnsureIndexes creates every index; running it again changes nothing.

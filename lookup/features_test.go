@@ -1,0 +1,288 @@
+package lookup_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/lookup"
+	"github.com/tracereg/tracereg/registry"
+)
+
+func TestLabelSheet(t *testing.T) {
+	e := newEnv(t, demoNow)
+	roasted := e.batch(e.demo.RoastedBatchID)
+	allow := func(c *fiber.Ctx, enterpriseID string) error {
+		if enterpriseID != roasted.EnterpriseID {
+			return registry.Errorf(registry.EFORBIDDEN, "no", "không")
+		}
+		return nil
+	}
+	app, _ := e.mount(lookup.Config{Authorize: allow})
+	r := do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=3&layout=roll")
+	wantStatus(t, r, 200)
+	serials := regexp.MustCompile(`<p>Số (\d+)</p>`).FindAllStringSubmatch(r.Body, -1)
+	if len(serials) != 3 || serials[0][1] != "1" || serials[2][1] != "3" {
+		t.Fatalf("serials %v", serials)
+	}
+	wantContains(t, r.Body, "@page{size:40mm 30mm", "<svg", "Lô "+registry.DemoRoastedLot)
+	r = do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=2")
+	serials = regexp.MustCompile(`<p>Số (\d+)</p>`).FindAllStringSubmatch(r.Body, -1)
+	if len(serials) != 2 || serials[0][1] != "4" || serials[1][1] != "5" {
+		t.Fatalf("second sheet serials %v: serials must never be reused", serials)
+	}
+	wantContains(t, r.Body, "@page{size:A4")
+	// The new serials resolve at once on this replica (the sheet invalidates the cache).
+	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 307)
+	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/6"), 404)
+	// Reprint of issued serials only.
+	wantStatus(t, do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=2&n=4"), 200)
+	wantStatus(t, do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=3&n=4"), 400)
+	wantStatus(t, do(t, app, "GET", "/labels/"+roasted.ShortCode+"?n=4"), 400)
+	for _, bad := range []string{"?n=0", "?n=5001", "?n=x", "?n=2&layout=a3"} {
+		if r := do(t, app, "POST", "/labels/"+roasted.ShortCode+bad); r.Status != 400 {
+			t.Errorf("%s: status %d", bad, r.Status)
+		}
+	}
+	// Another enterprise's lot is refused.
+	green := e.batch(e.demo.GreenBatchID)
+	wantStatus(t, do(t, app, "POST", "/labels/"+green.ShortCode+"?n=1"), 403)
+	if n, _ := e.db.SerialsIssued(context.Background(), green.ID); n != 0 {
+		t.Errorf("refused sheet issued %d serials", n)
+	}
+	wantStatus(t, do(t, app, "POST", "/labels/ZZZZZZZZZZ?n=1"), 404)
+}
+
+func TestScanCounting(t *testing.T) {
+	e := newEnv(t, demoNow)
+	if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2); err != nil {
+		t.Fatal(err)
+	}
+	app, lk := e.mount(lookup.Config{ScanFlush: 10 * time.Millisecond, SuspiciousScans: 100, SuspiciousPlaces: 3})
+	unit := e.lotPage() + "/1"
+	for _, prov := range []string{"VN-33", "VN-33", "", "not-a-province", "VN-SG"} {
+		wantStatus(t, do(t, app, "GET", unit+"?province="+url.QueryEscape(prov)), 200)
+	}
+	if err := lk.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	queued, written, dropped := lk.ScanStats()
+	if queued != 5 || written != 5 || dropped != 0 {
+		t.Fatalf("queued %d written %d dropped %d", queued, written, dropped)
+	}
+	key := "/01/" + e.roastedGTIN() + "/10/" + registry.DemoRoastedLot + "/21/1"
+	st, err := e.db.ScanStats(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Count != 5 || st.Provinces["VN-33"] != 2 || st.Provinces["VN-SG"] != 1 || len(st.Provinces) != 2 || st.FirstScan.IsZero() {
+		t.Fatalf("stats %+v", st)
+	}
+	// A fresh replica shows the counters; three places make it suspicious.
+	app2, lk2 := e.mount(lookup.Config{ScanFlush: time.Hour, SuspiciousScans: 100, SuspiciousPlaces: 2})
+	var p pageJSON
+	r := do(t, app2, "GET", unit, "Accept", "application/json")
+	r.json(t, &p)
+	if p.Serial == nil || !p.Serial.Known || p.Serial.Scans != 5 || !p.Serial.Suspicious {
+		t.Fatalf("serial %+v", p.Serial)
+	}
+	h := do(t, app2, "GET", unit)
+	wantContains(t, h.Body, `id="scan-count">5<`, "hàng giả")
+	wantNotContains(t, h.Body, "not-a-province")
+	// Serial 2 was never scanned: no warning.
+	h = do(t, app2, "GET", e.lotPage()+"/2")
+	wantNotContains(t, h.Body, "hàng giả")
+	lk2.Close(context.Background())
+	// Never-issued serials are not pages and not counted.
+	wantStatus(t, do(t, app2, "GET", e.lotPage()+"/3"), 404)
+}
+
+// blockingScans never finishes a write until released: the queue fills.
+type blockingScans struct {
+	registry.ScanService
+	release chan struct{}
+}
+
+func (b blockingScans) RecordScans(ctx context.Context, t []registry.ScanTally) error {
+	<-b.release
+	return b.ScanService.RecordScans(ctx, t)
+}
+
+func TestScanOverloadDropsAndCounts(t *testing.T) {
+	e := newEnv(t, demoNow)
+	if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	app, lk := e.mount(lookup.Config{Scans: blockingScans{e.db, release}, ScanQueue: 2, ScanFlush: time.Millisecond})
+	for range 20 {
+		start := time.Now()
+		wantStatus(t, do(t, app, "GET", e.lotPage()+"/1"), 200)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("a page waited %s for the scan logger", d)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	close(release)
+	lk.Close(context.Background())
+	queued, written, dropped := lk.ScanStats()
+	if dropped == 0 || queued+dropped != 20 || written != queued {
+		t.Fatalf("queued %d written %d dropped %d", queued, written, dropped)
+	}
+}
+
+func reportForm(t *testing.T, app *fiber.App, subject string) (token, cookie string) {
+	t.Helper()
+	r := do(t, app, "GET", "/report?subject="+url.QueryEscape(subject))
+	wantStatus(t, r, 200)
+	m := regexp.MustCompile(`name="_csrf" value="([0-9a-f]{64})"`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no token in %.400s", r.Body)
+	}
+	for _, c := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "report_csrf=") {
+			cookie = strings.SplitN(strings.TrimPrefix(c, "report_csrf="), ";", 2)[0]
+		}
+	}
+	return m[1], cookie
+}
+
+func postReport(t *testing.T, app *fiber.App, form url.Values, cookie string) resp {
+	t.Helper()
+	req := httptest.NewRequest("POST", "/report", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: "report_csrf", Value: cookie})
+	}
+	return send(t, app, req)
+}
+
+func TestReportAProblem(t *testing.T) {
+	e := newEnv(t, demoNow)
+	app, _ := e.mount(lookup.Config{ReportLimit: 4})
+	token, cookie := reportForm(t, app, e.lotPage())
+	if cookie != token {
+		t.Fatalf("double-submit cookie %q != token %q", cookie, token)
+	}
+	good := url.Values{"_csrf": {token}, "subject": {e.lotPage()}, "kind": {"counterfeit"}, "message": {"Bao bì khác thường, tem mờ"}}
+	// No cookie, wrong token: refused, nothing stored.
+	wantStatus(t, postReport(t, app, good, ""), 403)
+	wrong := url.Values{"_csrf": {strings.Repeat("0", 64)}, "subject": good["subject"], "kind": good["kind"], "message": good["message"]}
+	wantStatus(t, postReport(t, app, wrong, cookie), 403)
+	bad := url.Values{"_csrf": {token}, "subject": {e.lotPage()}, "kind": {"nonsense"}, "message": {"x"}}
+	r := postReport(t, app, bad, cookie)
+	wantStatus(t, r, 422)
+	wantContains(t, r.Body, "kind", "message")
+	r = postReport(t, app, good, cookie)
+	wantStatus(t, r, 201)
+	wantContains(t, r.Body, "Cảm ơn")
+	reports, _, err := e.db.ListReports(context.Background(), registry.Page{})
+	if err != nil || len(reports) != 1 || reports[0].Kind != "counterfeit" || reports[0].Subject != e.lotPage() || reports[0].Status != "open" {
+		t.Fatalf("reports %+v, %v", reports, err)
+	}
+	// Rate limit: the fifth post within the hour is refused.
+	wantStatus(t, postReport(t, app, good, cookie), 429)
+}
+
+func TestCertificateLookup(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	r := do(t, e.app, "GET", "/c?q="+registry.DemoCoopTaxCode)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "VG-DEMO-2025-0117", "4C-DEMO-2024-0042", "Trồng trọt cà phê Robusta, 7,3 ha", "VICAS 000 - PRO (demo)", "Vườn cà phê Ea Tiêu A")
+	r = do(t, e.app, "GET", "/c?q=NOPE-1")
+	wantStatus(t, r, 404)
+	wantContains(t, r.Body, `id="no-results"`)
+	wantStatus(t, do(t, e.app, "GET", "/c?q="+strings.Repeat("x", 101)), 400)
+	wantStatus(t, do(t, e.app, "GET", "/c"), 200)
+	wantStatus(t, do(t, e.app, "GET", "/c/NOPE-1"), 404)
+	var j struct {
+		Certificates []struct {
+			Number, Status string
+			History        []struct{ Status string }
+		}
+	}
+	do(t, e.app, "GET", "/c/VG-DEMO-2025-0117", "Accept", "application/json").json(t, &j)
+	if len(j.Certificates) != 1 || j.Certificates[0].Status != "active" || len(j.Certificates[0].History) != 1 {
+		t.Fatalf("json %+v", j)
+	}
+
+	// A certificate with its PDF: the check tells a copy from a forgery.
+	pdf := []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+	blob, err := e.docs.Put(ctx, bytes.NewReader(pdf), registry.MaxDocumentSize, registry.DocumentMediaTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := e.db.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
+	doc := &registry.Document{BodyID: body.ID, Title: "GCN", FileName: "gcn.pdf", Kind: "certificate", Public: true, Blob: blob}
+	if err := e.db.CreateDocument(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CreateCertificate(ctx, &registry.Certificate{Number: "ISO-DEMO-1", Scheme: "ISO 22000", BodyID: body.ID, HolderID: e.demo.RoasterID,
+		IssuedOn: "2026-01-01", ExpiresOn: "2029-01-01", DocumentID: doc.ID}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(q string, file []byte) resp {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		w.WriteField("q", q)
+		if file != nil {
+			fw, _ := w.CreateFormFile("file", "x.pdf")
+			fw.Write(file)
+		}
+		w.Close()
+		req := httptest.NewRequest("POST", "/c/check", &b)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		return send(t, e.app, req)
+	}
+	r = check("ISO-DEMO-1", pdf)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, `id="check-result"`, "khớp với tài liệu đã đăng ký của chứng nhận ISO-DEMO-1")
+	r = check("ISO-DEMO-1", append(append([]byte{}, pdf...), ' '))
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "KHÔNG khớp")
+	wantStatus(t, check("ISO-DEMO-1", nil), 422)
+	wantStatus(t, check("", pdf), 422)
+	wantStatus(t, check("NOPE-1", pdf), 404)
+}
+
+func TestProductWithoutGTIN(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	p := &registry.Product{EnterpriseID: e.demo.CoopID, NameVI: "Mật ong hoa cà phê Ea Tiêu", Category: "honey", Unit: "jar"}
+	if err := e.db.CreateProduct(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	b := &registry.Batch{EnterpriseID: e.demo.CoopID, ProductID: p.ID, LotCode: "MO2026-03", Quantity: 200, Unit: "jar", HarvestedOn: "2026-03-10"}
+	if err := e.db.CreateBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if p.ShortCode == b.ShortCode || strings.Contains(p.ShortCode, p.ID) {
+		t.Fatalf("short codes %q %q", p.ShortCode, b.ShortCode)
+	}
+	r := do(t, e.app, "GET", "/p/"+p.ShortCode)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Mật ong hoa cà phê Ea Tiêu", "Hợp tác xã Cà phê Bền vững Ea Tiêu")
+	wantNotContains(t, r.Body, "GS1 Digital Link")
+	r = do(t, e.app, "GET", "/l/"+b.ShortCode)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "MO2026-03", "10/03/2026", `href="/report?subject=%2fl%2f`+b.ShortCode+`"`)
+	// Labels of a lot without GTIN carry its short path and the serial.
+	app, _ := e.mount(lookup.Config{Authorize: func(*fiber.Ctx, string) error { return nil }})
+	r = do(t, app, "POST", "/labels/"+b.ShortCode+"?n=1")
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "<p>Số 1</p>")
+	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=1"), 200)
+	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=2"), 404)
+	wantStatus(t, do(t, e.app, "GET", "/qr/l/"+b.ShortCode+".svg"), 200)
+	wantStatus(t, do(t, e.app, "GET", "/qr/p/"+p.ShortCode+".png"), 200)
+}

@@ -1,0 +1,271 @@
+package lookup_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// TestResolverConformance checks each SHALL of the GS1-Conformant Resolver
+// standard 1.2 that the registry implements.
+func TestResolverConformance(t *testing.T) {
+	e := newEnv(t, demoNow)
+	g := e.roastedGTIN()
+	lot := e.lotPath()
+	page := testBase + "/v/" + g + "/" + registry.DemoRoastedLot
+	linkset := `<` + testBase + lot + `?linkType=linkset>; rel="linkset"; type="application/linkset+json"`
+
+	cases := []struct {
+		name     string
+		method   string
+		target   string
+		header   []string
+		status   int
+		location string // exact Location, when set
+		body     string // a substring of the body
+	}{
+		{"GET lot redirects to the default link", "GET", lot, nil, 307, page, ""},
+		{"HEAD answers like GET without a body", "HEAD", lot, nil, 307, page, ""},
+		{"trailing slash tolerated", "GET", lot + "/", nil, 307, page, ""},
+		{"GTIN only redirects to the product page", "GET", "/01/" + g, nil, 307, testBase + "/v/" + g, ""},
+		{"GTIN-13 accepted and normalised", "GET", "/01/" + strings.TrimPrefix(g, "0"), nil, 307, testBase + "/v/" + g, ""},
+		{"query string passed on", "GET", lot + "?17=270110&utm=x", nil, 307, page + "?17=270110&utm=x", ""},
+		{"linkType pip", "GET", lot + "?linkType=gs1:pip", nil, 307, testBase + "/v/" + g, ""},
+		{"linkType traceability, query passed on without linkType", "GET", lot + "?linkType=gs1%3Atraceability&a=1", nil, 307, page + "?a=1#journey", ""},
+		{"linkType recallStatus", "GET", lot + "?linkType=gs1:recallStatus", nil, 307, page + "#recall", ""},
+		{"linkType verificationService", "GET", lot + "?linkType=gs1:verificationService", nil, 307, page, ""},
+		{"linkType not available falls back to the default", "GET", "/01/" + g + "?linkType=gs1:traceability", nil, 307, testBase + "/v/" + g, ""},
+		{"unknown linkType falls back to the default", "GET", lot + "?linkType=gs1:nonsense", nil, 307, page, ""},
+		{"linkset by query", "GET", lot + "?linkType=linkset", nil, 200, "", `"linkset"`},
+		{"linkset by all", "GET", lot + "?linkType=all", nil, 200, "", `"linkset"`},
+		{"linkset by Accept", "GET", lot, []string{"Accept", "application/linkset+json"}, 200, "", `"anchor"`},
+		{"OPTIONS", "OPTIONS", lot, nil, 204, "", ""},
+		{"bad check digit", "GET", "/01/" + g[:13] + string('0'+(g[13]-'0'+1)%10), nil, 400, "", "check digit"},
+		{"qualifiers out of order", "GET", "/01/" + g + "/21/1/10/" + registry.DemoRoastedLot, nil, 400, "", "22, 10, 21"},
+		{"lot with a character outside set 82", "GET", "/01/" + g + "/10/AB%20C", nil, 400, "", "AI 10"},
+		{"lot too long", "GET", "/01/" + g + "/10/" + strings.Repeat("A", 21), nil, 400, "", "AI 10"},
+		{"GTIN with letters", "GET", "/01/0893850000002X", nil, 400, "", "AI 01"},
+		{"AI without value", "GET", "/01/" + g + "/10", nil, 400, "", "no value"},
+		{"unknown AI in the path", "GET", "/01/" + g + "/99/x", nil, 400, "", "key qualifier"},
+		{"bad data attribute", "GET", lot + "?17=261340", nil, 400, "", "AI 17"},
+		{"unknown GTIN", "GET", "/01/" + unknownGTIN(), nil, 404, "", "chưa được đăng ký"},
+		{"unknown lot", "GET", "/01/" + g + "/10/NOPE1", nil, 404, "", "not registered"},
+		{"unknown lot with markup", "GET", "/01/" + g + "/10/%3Cb%3Ex", nil, 404, "", "%3Cb%3Ex"},
+		{"serial never issued", "GET", lot + "/21/1", nil, 404, "", "serial"},
+		{"serial without lot", "GET", "/01/" + g + "/21/1", nil, 404, "", "lot"},
+		{"no GTIN", "GET", "/01", nil, 400, "", "AI 01"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, e.app, tc.method, tc.target, tc.header...)
+			wantStatus(t, r, tc.status)
+			if got := r.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+				t.Errorf("Access-Control-Allow-Origin %q, want *", got)
+			}
+			if !strings.Contains(r.Header.Get("Access-Control-Expose-Headers"), "Link") {
+				t.Errorf("Access-Control-Expose-Headers %q does not expose Link", r.Header.Get("Access-Control-Expose-Headers"))
+			}
+			if tc.location != "" && r.Header.Get("Location") != tc.location {
+				t.Errorf("Location %q, want %q", r.Header.Get("Location"), tc.location)
+			}
+			if tc.status == 307 || tc.status == 200 {
+				if link := r.Header.Get("Link"); !strings.Contains(link, `rel="linkset"`) || !strings.Contains(link, "linkType=linkset") {
+					t.Errorf("Link header %q does not point at the linkset", link)
+				}
+			}
+			if tc.target == lot && tc.status == 307 && r.Header.Get("Link") != linkset {
+				t.Errorf("Link %q, want %q", r.Header.Get("Link"), linkset)
+			}
+			if tc.method == "HEAD" && r.Body != "" {
+				t.Errorf("HEAD has a body: %.100s", r.Body)
+			}
+			if tc.method == "OPTIONS" {
+				for _, m := range []string{"GET", "HEAD", "OPTIONS"} {
+					if !strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), m) || !strings.Contains(r.Header.Get("Allow"), m) {
+						t.Errorf("OPTIONS does not allow %s: %v", m, r.Header)
+					}
+				}
+			}
+			if tc.status >= 400 {
+				if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+					t.Errorf("error answer is %q, want an HTML page", r.Header.Get("Content-Type"))
+				}
+				if tc.status == 404 && tc.method == "GET" && (!strings.Contains(r.Body, `id="unknown-code"`) || !strings.Contains(r.Body, "Report this code")) {
+					t.Errorf("404 is not the friendly page: %.300s", r.Body)
+				}
+				if tc.status == 400 && !strings.Contains(r.Body, "GS1 Digital Link") {
+					t.Errorf("400 page does not say what is wrong: %.300s", r.Body)
+				}
+			}
+			if tc.body != "" && !strings.Contains(r.Body, tc.body) {
+				t.Errorf("body lacks %q: %.500s", tc.body, r.Body)
+			}
+		})
+	}
+}
+
+func unknownGTIN() string { return registry.DemoGTIN("893850000099") }
+
+func TestResolverErrorIsJSONWhenAsked(t *testing.T) {
+	e := newEnv(t, demoNow)
+	r := do(t, e.app, "GET", "/01/12345", "Accept", "application/json")
+	wantStatus(t, r, 400)
+	var p struct {
+		Status int
+		Code   string
+		Errors []registry.FieldError
+	}
+	r.json(t, &p)
+	if p.Status != 400 || p.Code != registry.EMALFORMED || len(p.Errors) != 1 || p.Errors[0].Field != "AI 01" {
+		t.Fatalf("problem %+v", p)
+	}
+}
+
+type linksetDoc struct {
+	Linkset []map[string]any `json:"linkset"`
+}
+
+type target struct {
+	Href     string   `json:"href"`
+	Title    string   `json:"title"`
+	Type     string   `json:"type"`
+	Hreflang []string `json:"hreflang"`
+}
+
+func targets(t *testing.T, ctx map[string]any, rel string) []target {
+	t.Helper()
+	raw, ok := ctx["https://gs1.org/voc/"+rel]
+	if !ok {
+		return nil
+	}
+	list := raw.([]any)
+	out := make([]target, 0, len(list))
+	for _, x := range list {
+		m := x.(map[string]any)
+		tg := target{Href: m["href"].(string), Title: m["title"].(string), Type: m["type"].(string)}
+		for _, h := range m["hreflang"].([]any) {
+			tg.Hreflang = append(tg.Hreflang, h.(string))
+		}
+		out = append(out, tg)
+	}
+	return out
+}
+
+func TestLinksetShape(t *testing.T) {
+	e := newEnv(t, demoNow)
+	g := e.roastedGTIN()
+	r := do(t, e.app, "GET", e.lotPath()+"/?linkType=linkset")
+	wantStatus(t, r, 200)
+	if ct := r.Header.Get("Content-Type"); ct != "application/linkset+json" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	var doc linksetDoc
+	r.json(t, &doc)
+	if len(doc.Linkset) != 1 {
+		t.Fatalf("want one context object, got %d", len(doc.Linkset))
+	}
+	ctx := doc.Linkset[0]
+	if ctx["anchor"] != testBase+e.lotPath() {
+		t.Errorf("anchor %v, want the uncompressed URI %s", ctx["anchor"], testBase+e.lotPath())
+	}
+	for _, rel := range []string{"pip", "verificationService", "traceability", "recallStatus", "defaultLink"} {
+		ts := targets(t, ctx, rel)
+		if len(ts) != 2 {
+			t.Errorf("%s: %d targets, want one per language", rel, len(ts))
+			continue
+		}
+		for i, lang := range []string{"vi", "en"} {
+			if ts[i].Title == "" || ts[i].Type != "text/html" || len(ts[i].Hreflang) != 1 || ts[i].Hreflang[0] != lang {
+				t.Errorf("%s target %d: %+v", rel, i, ts[i])
+			}
+			if _, err := url.Parse(ts[i].Href); err != nil || !strings.HasPrefix(ts[i].Href, testBase+"/") {
+				t.Errorf("%s href %q is not absolute", rel, ts[i].Href)
+			}
+		}
+		if ts[0].Title == ts[1].Title {
+			t.Errorf("%s: titles are not translated: %q", rel, ts[0].Title)
+		}
+	}
+	// The product-level link appears for a lot request.
+	if pip := targets(t, ctx, "pip"); len(pip) == 0 || pip[0].Href != testBase+"/v/"+g {
+		t.Errorf("pip %+v, want the GTIN-level page", pip)
+	}
+	// Certificates of the upstream green lot (VietGAP, 4C) are certification info of this lot.
+	certs := targets(t, ctx, "certificationInfo")
+	var hrefs []string
+	for _, c := range certs {
+		hrefs = append(hrefs, c.Href)
+	}
+	wantContains(t, strings.Join(hrefs, " "), testBase+"/c/VG-DEMO-2025-0117", testBase+"/c/4C-DEMO-2024-0042")
+
+	// At GTIN level there is no traceability link (it belongs to lots).
+	var gdoc linksetDoc
+	do(t, e.app, "GET", "/01/"+g+"?linkType=all").json(t, &gdoc)
+	if ts := targets(t, gdoc.Linkset[0], "traceability"); ts != nil {
+		t.Errorf("GTIN-level linkset has traceability links: %+v", ts)
+	}
+	if gdoc.Linkset[0]["anchor"] != testBase+"/01/"+g {
+		t.Errorf("GTIN anchor %v", gdoc.Linkset[0]["anchor"])
+	}
+}
+
+func TestResolverSerials(t *testing.T) {
+	e := newEnv(t, demoNow)
+	first, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 3)
+	if err != nil || first != 1 {
+		t.Fatalf("IssueSerials = %d, %v", first, err)
+	}
+	e.lk.InvalidateAll()
+	page := testBase + "/v/" + e.roastedGTIN() + "/" + registry.DemoRoastedLot
+	for serial, want := range map[string]int{"1": 307, "3": 307, "4": 404, "0": 404, "01": 404, "-1": 404, "A%20B": 400, "1%2F2": 404} {
+		r := do(t, e.app, "GET", e.lotPath()+"/21/"+serial)
+		if r.Status != want {
+			t.Errorf("serial %q: status %d, want %d", serial, r.Status, want)
+		}
+		if want == 307 && r.Header.Get("Location") != page+"/"+serial {
+			t.Errorf("serial %q: Location %q", serial, r.Header.Get("Location"))
+		}
+	}
+	// Serials are never issued twice.
+	next, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2)
+	if err != nil || next != 4 {
+		t.Fatalf("second IssueSerials = %d, %v; want 4", next, err)
+	}
+	for _, n := range []int{0, -1, registry.MaxSerialsPerSheet + 1} {
+		if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, n); registry.ErrorCode(err) != registry.EINVALID {
+			t.Errorf("IssueSerials(%d) = %v, want EINVALID", n, err)
+		}
+	}
+	if _, err := e.db.IssueSerials(context.Background(), "0123456789abcdef01234567", 1); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Errorf("IssueSerials on a missing batch = %v", err)
+	}
+}
+
+func TestWellKnownDescription(t *testing.T) {
+	e := newEnv(t, demoNow)
+	r := do(t, e.app, "GET", "/.well-known/gs1resolver")
+	wantStatus(t, r, 200)
+	var d map[string]any
+	r.json(t, &d)
+	if d["resolverRoot"] != testBase || r.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("description %v", d)
+	}
+	keys, _ := d["supportedPrimaryKeys"].([]any)
+	if len(keys) != 1 || keys[0] != "01" {
+		t.Errorf("supportedPrimaryKeys %v", d["supportedPrimaryKeys"])
+	}
+}
+
+func TestResolverRejectsOtherMethods(t *testing.T) {
+	e := newEnv(t, demoNow)
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
+		r := do(t, e.app, m, e.lotPath())
+		if r.Status < 400 || r.Status >= 500 {
+			t.Errorf("%s: status %d, want 4xx", m, r.Status)
+		}
+	}
+}

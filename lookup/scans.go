@@ -1,0 +1,185 @@
+package lookup
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// scanLogger counts scans of serialised codes off the request path: a page
+// hands a scan to a bounded queue without waiting; a background loop adds
+// them up per code and place and writes them in batches ($inc upserts).
+// When the queue is full the scan is dropped and counted, never waited for.
+type scanLogger struct {
+	svc   registry.ScanService
+	ch    chan scanHit
+	flush time.Duration
+	log   *slog.Logger
+
+	queued, written, dropped atomic.Int64
+	done                     chan struct{}
+	stopped                  chan struct{}
+	closed                   atomic.Bool
+}
+
+type scanHit struct {
+	key, province string
+	at            time.Time
+}
+
+// maxPendingCodes flushes early when this many codes wait in one batch.
+const maxPendingCodes = 1000
+
+func newScanLogger(svc registry.ScanService, queue int, flush time.Duration, log *slog.Logger) *scanLogger {
+	s := &scanLogger{svc: svc, ch: make(chan scanHit, queue), flush: flush, log: log,
+		done: make(chan struct{}), stopped: make(chan struct{})}
+	go s.loop()
+	return s
+}
+
+// record queues one scan; it never blocks.
+func (s *scanLogger) record(key, province string, at time.Time) {
+	if s.closed.Load() {
+		s.dropped.Add(1)
+		return
+	}
+	select {
+	case s.ch <- scanHit{key: key, province: province, at: at}:
+		s.queued.Add(1)
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+func (s *scanLogger) stats() (queued, written, dropped int64) {
+	return s.queued.Load(), s.written.Load(), s.dropped.Load()
+}
+
+func (s *scanLogger) loop() {
+	defer close(s.stopped)
+	t := time.NewTicker(s.flush)
+	defer t.Stop()
+	pending := map[[2]string]*registry.ScanTally{}
+	add := func(h scanHit) {
+		k := [2]string{h.key, h.province}
+		tl := pending[k]
+		if tl == nil {
+			tl = &registry.ScanTally{Key: h.key, Province: h.province, First: h.at}
+			pending[k] = tl
+		}
+		tl.Count++
+		if h.at.Before(tl.First) {
+			tl.First = h.at
+		}
+	}
+	write := func() {
+		if len(pending) == 0 {
+			return
+		}
+		tallies := make([]registry.ScanTally, 0, len(pending))
+		var n int64
+		for _, tl := range pending {
+			tallies = append(tallies, *tl)
+			n += tl.Count
+		}
+		clear(pending)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.svc.RecordScans(ctx, tallies)
+		cancel()
+		if err != nil {
+			s.dropped.Add(n)
+			s.log.Warn("scan counters not written", "scans", n, "err", err)
+			return
+		}
+		s.written.Add(n)
+	}
+	for {
+		select {
+		case h := <-s.ch:
+			add(h)
+			if len(pending) >= maxPendingCodes {
+				write()
+			}
+		case <-t.C:
+			write()
+		case <-s.done:
+			for {
+				select {
+				case h := <-s.ch:
+					add(h)
+				default:
+					write()
+					return
+				}
+			}
+		}
+	}
+}
+
+// close writes what is queued and stops the loop.
+func (s *scanLogger) close(ctx context.Context) error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	close(s.done)
+	select {
+	case <-s.stopped:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// serialView logs this scan and shows the code's counters, read through the
+// cache (the counts lag by up to the cache TTL plus one flush).
+func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM {
+	dl := v.link()
+	dl.Serial = serial
+	key := dl.Path()
+	if dl.GTIN == "" {
+		key = "/l/" + v.Batch.ShortCode + "/21/" + serial
+	}
+	sv := &serialVM{Serial: serial}
+	province := c.Query("province")
+	if province == "" {
+		province = c.Get("X-Province")
+	}
+	if !registry.ValidProvince(province) {
+		province = ""
+	}
+	if l.scans == nil {
+		return sv
+	}
+	l.scans.record(key, province, l.cfg.Clock.Now())
+	st, _, err := l.cache.get("s:"+key, l.cfg.LoadTimeout, func(ctx context.Context) (any, error) {
+		return l.cfg.Scans.ScanStats(ctx, key)
+	})
+	if err != nil {
+		return sv
+	}
+	stats := st.(*registry.ScanStats)
+	sv.Known = true
+	sv.Scans = stats.Count
+	if !stats.FirstScan.IsZero() {
+		sv.FirstScan = when(lg, stats.FirstScan)
+	}
+	sv.FirstPlace = provinceName(stats.FirstProvince)
+	sv.Places = len(stats.Provinces)
+	sv.Suspicious = stats.Count >= l.cfg.SuspiciousScans || sv.Places >= l.cfg.SuspiciousPlaces
+	return sv
+}
+
+// provinceName names the provinces a client hint may give; others show their code.
+func provinceName(code string) string {
+	names := map[string]string{"VN-33": "Đắk Lắk", "VN-SG": "TP. Hồ Chí Minh", "VN-HN": "Hà Nội", "VN-DN": "Đà Nẵng",
+		"VN-30": "Gia Lai", "VN-29": "Quảng Ngãi", "VN-35": "Lâm Đồng", "VN-28": "Kon Tum"}
+	if n, ok := names[code]; ok {
+		return n
+	}
+	return code
+}

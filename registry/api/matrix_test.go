@@ -1,0 +1,279 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"testing"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// want lists the expected status per actor, in the order of actorNames:
+// admin, inspector, certifier, enterprise (owner), other enterprise, anonymous.
+type want [6]int
+
+type matrixCase struct {
+	method, route string // route as in the OpenAPI document
+	prep          func(e *env, as string) request
+	want          want
+}
+
+func get(path func(e *env) string) func(e *env, as string) request {
+	return func(e *env, as string) request { return request{method: "GET", path: path(e)} }
+}
+
+// update builds a PUT of the record as read, or a PATCH of one field, with If-Match.
+func update(method string, path func(e *env) string, patch map[string]any) func(e *env, as string) request {
+	return func(e *env, as string) request {
+		p := path(e)
+		tag, cur := e.etagOf(p)
+		body := any(cur)
+		if method == "PATCH" {
+			body = patch
+		}
+		return request{method: method, path: p, body: body, header: map[string]string{"If-Match": tag}}
+	}
+}
+
+func post(path func(e *env) string, body func(e *env) any) func(e *env, as string) request {
+	return func(e *env, as string) request { return request{method: "POST", path: path(e), body: body(e)} }
+}
+
+func del(path func(e *env) string) func(e *env, as string) request {
+	return func(e *env, as string) request { return request{method: "DELETE", path: path(e)} }
+}
+
+func fixed(p string) func(e *env) string { return func(*env) string { return p } }
+
+func multipartDoc(e *env, enterpriseID string) ([]byte, string) {
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("title", "Phiếu kết quả thử nghiệm")
+	w.WriteField("kind", "test_report")
+	if enterpriseID != "" {
+		w.WriteField("enterprise_id", enterpriseID)
+	}
+	f, _ := w.CreateFormFile("file", "kq.pdf")
+	f.Write(pdfBytes)
+	w.Close()
+	return buf.Bytes(), w.FormDataContentType()
+}
+
+func matrixCases() []matrixCase {
+	v1 := "/api/v1"
+	readAll := want{200, 200, 200, 200, 200, 401}
+	readOwn := want{200, 200, 200, 200, 404, 401}       // a record of enterprise 1 that certifiers may read
+	readOwnNoCert := want{200, 200, 403, 200, 404, 401} // ... that certifiers may not
+	createOwn := want{201, 403, 403, 201, 403, 401}
+	writeOwn := want{200, 403, 403, 200, 404, 401}
+	deleteOwn := want{204, 403, 403, 204, 404, 401}
+	adminOnlyCreate := want{201, 403, 403, 403, 403, 401}
+	adminOnlyWrite := want{200, 403, 403, 403, 403, 401}
+	adminOnlyDelete := want{204, 403, 403, 403, 403, 401}
+	public := want{200, 200, 200, 200, 200, 200}
+
+	var cs []matrixCase
+	add := func(method, route string, prep func(e *env, as string) request, w want) {
+		cs = append(cs, matrixCase{method, route, prep, w})
+	}
+	crud := func(route string, one func(e *env) string, create func(e *env) any, fresh func(e *env) string, patch map[string]any,
+		list, read, cr, wr, dl want) {
+		add("GET", route, get(fixed(v1+route)), list)
+		add("GET", route+"/{id}", get(one), read)
+		add("POST", route, post(fixed(v1+route), create), cr)
+		add("PUT", route+"/{id}", update("PUT", one, nil), wr)
+		add("PATCH", route+"/{id}", update("PATCH", one, patch), wr)
+		add("DELETE", route+"/{id}", del(fresh), dl)
+	}
+
+	crud("/enterprises",
+		func(e *env) string { return v1 + "/enterprises/" + e.e1.ID },
+		func(e *env) any { return newEnterprise(uniq()) },
+		func(e *env) string {
+			x := newEnterprise(uniq())
+			must(e.t, e.db.CreateEnterprise(e.ctx(), x))
+			return v1 + "/enterprises/" + x.ID
+		},
+		map[string]any{"name_en": "Renamed"},
+		readAll, readOwn, adminOnlyCreate, writeOwn, want{204, 403, 403, 404, 404, 401})
+
+	newFacility := func(e *env) *registry.Facility {
+		return &registry.Facility{EnterpriseID: e.e1.ID, Kind: registry.FacilityWarehouse, Name: fmt.Sprintf("Kho %d", uniq()), District: "Lắk"}
+	}
+	crud("/facilities",
+		func(e *env) string { return v1 + "/facilities/" + e.fac1.ID },
+		func(e *env) any { return newFacility(e) },
+		func(e *env) string {
+			f := newFacility(e)
+			must(e.t, e.db.CreateFacility(e.ctx(), f))
+			return v1 + "/facilities/" + f.ID
+		},
+		map[string]any{"address": "Thôn 1"},
+		readAll, readOwn, createOwn, writeOwn, deleteOwn)
+
+	newProduct := func(e *env) *registry.Product {
+		return &registry.Product{EnterpriseID: e.e1.ID, NameVI: fmt.Sprintf("Mật ong %d", uniq()), Category: "honey"}
+	}
+	crud("/products",
+		func(e *env) string { return v1 + "/products/" + e.prod1.ID },
+		func(e *env) any { return newProduct(e) },
+		func(e *env) string {
+			p := newProduct(e)
+			must(e.t, e.db.CreateProduct(e.ctx(), p))
+			return v1 + "/products/" + p.ID
+		},
+		map[string]any{"description": "Mới"},
+		readAll, readOwn, createOwn, writeOwn, deleteOwn)
+
+	crud("/batches",
+		func(e *env) string { return v1 + "/batches/" + e.batch1.ID },
+		func(e *env) any {
+			return &registry.Batch{EnterpriseID: e.e1.ID, ProductID: e.prod1.ID, LotCode: fmt.Sprintf("N%d", uniq()), Quantity: 5, Unit: "kg"}
+		},
+		func(e *env) string { return v1 + "/batches/" + e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchDraft).ID },
+		map[string]any{"dds_reference": "DDS-1"},
+		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, createOwn, writeOwn, deleteOwn)
+	add("POST", "/batches/{id}/events", post(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }, func(e *env) any {
+		return map[string]any{"kind": "object", "event_time": "2026-02-01T08:00:00+07:00", "event_time_zone": "+07:00", "business_step": "storing"}
+	}), want{201, 403, 403, 201, 404, 401})
+	add("GET", "/batches/{id}/events", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }), readOwnNoCert)
+	add("GET", "/batches/{id}/trace", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/trace?direction=down" }), readOwnNoCert)
+	add("POST", "/batches/{id}/recall", func(e *env, as string) request {
+		b := e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchPublished)
+		return request{method: "POST", path: v1 + "/batches/" + b.ID + "/recall", body: recallRequest{Reason: "Nhiễm nấm mốc", On: "2026-03-01"},
+			header: map[string]string{"If-Match": etag(b.ID, b.Version)}}
+	}, want{200, 200, 403, 200, 404, 401})
+
+	crud("/certificates",
+		func(e *env) string { return v1 + "/certificates/" + e.cert1.ID },
+		func(e *env) any {
+			return &registry.Certificate{Number: fmt.Sprintf("N-%d", uniq()), Scheme: "4C", BodyID: e.body.ID, HolderID: e.e1.ID, IssuedOn: "2025-05-01", ExpiresOn: "2028-05-01"}
+		},
+		func(e *env) string { return v1 + "/certificates/" + e.newCert(e.body.ID, e.e1.ID).ID },
+		map[string]any{"scope_text": "Cà phê nhân"},
+		readAll, readOwn, want{201, 403, 201, 403, 403, 401}, want{200, 403, 200, 403, 404, 401}, want{204, 403, 204, 403, 404, 401})
+	add("POST", "/certificates/{id}/status", func(e *env, as string) request {
+		c := e.newCert(e.body.ID, e.e1.ID)
+		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/status", body: statusRequest{Status: "suspended", Reason: "Vi phạm quy trình", On: "2026-03-01"},
+			header: map[string]string{"If-Match": etag(c.ID, c.Version)}}
+	}, want{200, 403, 200, 403, 404, 401})
+
+	newAnn := func(e *env) *registry.ConformityAnnouncement {
+		return &registry.ConformityAnnouncement{EnterpriseID: e.e1.ID, Type: registry.AnnounceStandard, ProductIDs: []string{e.prod1.ID},
+			StandardCode: "TCVN 4193:2014", Basis: registry.BasisSelfAssessment, Agency: "Sở KH&CN", Status: registry.AnnDraft}
+	}
+	crud("/announcements",
+		func(e *env) string { return v1 + "/announcements/" + e.ann1.ID },
+		func(e *env) any { return newAnn(e) },
+		func(e *env) string {
+			a := newAnn(e)
+			must(e.t, e.db.CreateAnnouncement(e.ctx(), a))
+			return v1 + "/announcements/" + a.ID
+		},
+		map[string]any{"agency": "Sở Nông nghiệp"},
+		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, createOwn, writeOwn, deleteOwn)
+
+	crud("/standards",
+		func(e *env) string { return v1 + "/standards/" + e.std1.ID },
+		func(e *env) any {
+			return &registry.Standard{Code: fmt.Sprintf("TCVN %d:2020", uniq()), TitleVI: "Mật ong"}
+		},
+		func(e *env) string {
+			s := &registry.Standard{Code: fmt.Sprintf("TCVN %d:2021", uniq()), TitleVI: "Mật ong"}
+			must(e.t, e.db.CreateStandard(e.ctx(), s))
+			return v1 + "/standards/" + s.ID
+		},
+		map[string]any{"issuer": "Bộ KH&CN"},
+		readAll, readAll, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
+
+	crud("/certification-bodies",
+		func(e *env) string { return v1 + "/certification-bodies/" + e.body.ID },
+		func(e *env) any {
+			return &registry.CertificationBody{Name: "Tổ chức C", Code: fmt.Sprintf("C-%d", uniq())}
+		},
+		func(e *env) string {
+			b := &registry.CertificationBody{Name: "Tổ chức D", Code: fmt.Sprintf("D-%d", uniq())}
+			must(e.t, e.db.CreateCertificationBody(e.ctx(), b))
+			return v1 + "/certification-bodies/" + b.ID
+		},
+		map[string]any{"name_en": "Body A"},
+		readAll, readAll, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
+
+	add("GET", "/users", get(fixed(v1+"/users")), adminOnlyWrite)
+	add("GET", "/users/{id}", get(func(e *env) string { return v1 + "/users/" + e.users[asAdmin].ID }), want{200, 403, 403, 403, 403, 401})
+	add("POST", "/users", post(fixed(v1+"/users"), func(e *env) any {
+		pw := "a long enough password"
+		return userInput{Username: fmt.Sprintf("u%d", uniq()), DisplayName: "Người mới", Role: registry.RoleInspector, Password: &pw}
+	}), adminOnlyCreate)
+	add("PUT", "/users/{id}", func(e *env, as string) request {
+		u, err := e.db.FindUser(e.ctx(), e.users[asInspector].ID)
+		must(e.t, err)
+		return request{method: "PUT", path: v1 + "/users/" + u.ID, body: userInput{Username: u.Username, DisplayName: "Thanh tra", Role: u.Role},
+			header: map[string]string{"If-Match": etag(u.ID, u.Version)}}
+	}, adminOnlyWrite)
+
+	add("POST", "/api-keys", post(fixed(v1+"/api-keys"), func(*env) any { return apiKeyRequest{Name: "máy"} }), want{201, 201, 201, 201, 201, 401})
+	add("GET", "/api-keys", get(fixed(v1+"/api-keys")), want{200, 200, 200, 200, 200, 401})
+	add("DELETE", "/api-keys/{id}", func(e *env, as string) request {
+		k := &registry.APIKey{UserID: e.users[asEnt1].ID, Name: "k", Hash: registry.HashSecret(registry.NewSecret("trk_"))}
+		must(e.t, e.db.CreateAPIKey(e.ctx(), k))
+		return request{method: "DELETE", path: v1 + "/api-keys/" + k.ID}
+	}, want{204, 404, 404, 204, 404, 401})
+
+	add("GET", "/audit", get(fixed(v1+"/audit")), want{200, 200, 403, 403, 403, 401})
+
+	add("POST", "/documents", func(e *env, as string) request {
+		body, ct := multipartDoc(e, e.e1.ID)
+		return request{method: "POST", path: v1 + "/documents", body: body, contentType: ct}
+	}, want{201, 403, 403, 201, 403, 401})
+	docPath := func(e *env) string { return v1 + "/documents/" + e.doc1.ID }
+	add("GET", "/documents/{id}", get(docPath), want{200, 200, 404, 200, 404, 401})
+	add("GET", "/documents/{id}/content", get(func(e *env) string { return docPath(e) + "/content" }), want{200, 200, 404, 200, 404, 401})
+	add("PATCH", "/documents/{id}", update("PATCH", docPath, map[string]any{"title": "Tên mới"}), want{200, 403, 404, 200, 404, 401})
+	add("DELETE", "/documents/{id}", del(func(e *env) string { return v1 + "/documents/" + e.newDocument(e.e1.ID, false).ID }),
+		want{204, 403, 404, 204, 404, 401})
+
+	add("POST", "/batches:import", func(e *env, as string) request {
+		row := fmt.Sprintf(`{"enterprise_id":%q,"product_id":%q,"lot_code":"I%d","quantity":1,"unit":"kg"}`, e.e1.ID, e.prod1.ID, uniq())
+		return request{method: "POST", path: v1 + "/batches:import?mode=all-or-nothing", body: row, contentType: "application/x-ndjson"}
+	}, want{200, 403, 403, 200, 422, 401})
+	add("POST", "/events:import", func(e *env, as string) request {
+		row := fmt.Sprintf(`{"enterprise_id":%q,"kind":"object","event_time":"2026-02-01T08:00:00+07:00","event_time_zone":"+07:00","business_step":"storing","batches":[{"batch_id":%q,"quantity":1,"unit":"kg"}]}`,
+			e.e1.ID, e.batch1.ID)
+		return request{method: "POST", path: v1 + "/events:import?mode=all-or-nothing", body: row, contentType: "application/x-ndjson"}
+	}, want{200, 403, 403, 200, 422, 401})
+	add("GET", "/batches:import/template", get(fixed(v1+"/batches:import/template")), public)
+	add("GET", "/events:import/template", get(fixed(v1+"/events:import/template")), public)
+	add("GET", "/openapi.json", get(fixed(v1+"/openapi.json")), public)
+	return cs
+}
+
+// TestAuthorizationMatrix runs every route as every kind of caller and
+// checks the status; it fails when a route of the API has no row here.
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newEnv(t)
+	cases := matrixCases()
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.method+" "+Prefix+c.route] = true
+	}
+	exempt := map[string]bool{ // sign-in itself is tested in auth_test.go
+		"POST /api/v1/auth/token": true, "POST /api/v1/auth/refresh": true, "POST /api/v1/auth/logout": true,
+	}
+	for _, r := range e.api.routes {
+		if k := r.Method + " " + r.Path; !covered[k] && !exempt[k] {
+			t.Errorf("route %s has no row in the authorization matrix", k)
+		}
+	}
+	for _, c := range cases {
+		for i, as := range actorNames {
+			req := c.prep(e, as)
+			req.as = as
+			r := e.do(req)
+			if r.status != c.want[i] {
+				t.Errorf("%s %s as %s: %d, want %d (%s)", c.method, c.route, as, r.status, c.want[i], short(r.body))
+			}
+		}
+	}
+}

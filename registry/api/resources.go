@@ -1,0 +1,441 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/gs1"
+)
+
+// cloneJSON deep-copies a record through its JSON form.
+func cloneJSON[T any](v *T) *T {
+	b, _ := json.Marshal(v)
+	out := new(T)
+	json.Unmarshal(b, out)
+	return out
+}
+
+// ownEnterprise fills in an enterprise user's own enterprise when left out.
+func ownEnterprise(me registry.Actor, id *string) {
+	if *id == "" && me.Role == registry.RoleEnterprise {
+		*id = me.EnterpriseID
+	}
+}
+
+// scoped returns the enterprise filter of a list: the caller's scope wins
+// over ?enterprise=.
+func scoped(c *fiber.Ctx, scope string) (string, error) {
+	q, err := queryID(c, "enterprise")
+	if err != nil {
+		return "", err
+	}
+	if scope != "" {
+		return scope, nil // never another tenant's, whatever ?enterprise= says
+	}
+	return q, nil
+}
+
+func (a *API) mountResources(g fiber.Router) {
+	s := a.store
+	mountResource(a, g, resource[registry.Enterprise]{
+		kind: registry.KindEnterprise, path: "/enterprises", tag: "enterprises",
+		target: func(e *registry.Enterprise) registry.Resource {
+			return registry.Resource{Kind: registry.KindEnterprise, EnterpriseID: e.ID}
+		},
+		find: s.FindEnterprise, create: s.CreateEnterprise, update: s.UpdateEnterprise, deletable: true,
+		listQuery: []string{"tax_code", "district", "sector"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Enterprise, string, error) {
+			if scope != "" {
+				// An enterprise user sees only itself.
+				e, err := s.FindEnterprise(c.UserContext(), scope)
+				if err != nil || p.Cursor != "" {
+					return nil, "", err
+				}
+				return []*registry.Enterprise{e}, "", nil
+			}
+			f := registry.EnterpriseFilter{TaxCode: c.Query("tax_code"), District: c.Query("district"), Sector: c.Query("sector"), Page: p}
+			if f.TaxCode != "" && !registry.ValidTaxCode(f.TaxCode) {
+				return nil, "", fieldErr("tax_code", "tax_code", "must be 10 digits, or 10 digits, a dash and 3 digits",
+					"phải gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số")
+			}
+			return s.ListEnterprises(c.UserContext(), f)
+		},
+	})
+	mountResource(a, g, resource[registry.Facility]{
+		kind: registry.KindFacility, path: "/facilities", tag: "facilities",
+		target: func(f *registry.Facility) registry.Resource {
+			return registry.Resource{Kind: registry.KindFacility, EnterpriseID: f.EnterpriseID}
+		},
+		find: s.FindFacility, create: s.CreateFacility, update: s.UpdateFacility, deletable: true,
+		prepare:   func(me registry.Actor, f *registry.Facility) { ownEnterprise(me, &f.EnterpriseID) },
+		listQuery: []string{"enterprise", "kind"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Facility, string, error) {
+			ent, err := scoped(c, scope)
+			if err != nil {
+				return nil, "", err
+			}
+			kind, err := queryText(c, "kind")
+			if err != nil {
+				return nil, "", err
+			}
+			return s.ListFacilities(c.UserContext(), registry.FacilityFilter{EnterpriseID: ent, Kind: kind, Page: p})
+		},
+	})
+	mountResource(a, g, resource[registry.Product]{
+		kind: registry.KindProduct, path: "/products", tag: "products",
+		target: func(pr *registry.Product) registry.Resource {
+			return registry.Resource{Kind: registry.KindProduct, EnterpriseID: pr.EnterpriseID}
+		},
+		find: s.FindProduct, create: s.CreateProduct, update: s.UpdateProduct, deletable: true,
+		prepare:   func(me registry.Actor, pr *registry.Product) { ownEnterprise(me, &pr.EnterpriseID) },
+		listQuery: []string{"enterprise", "category", "gtin"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Product, string, error) {
+			ent, err := scoped(c, scope)
+			if err != nil {
+				return nil, "", err
+			}
+			f := registry.ProductFilter{EnterpriseID: ent, Category: c.Query("category"), Page: p}
+			if g := c.Query("gtin"); g != "" {
+				g14, err := gs1.GTIN14(g)
+				if err != nil {
+					return nil, "", fieldErr("gtin", "gtin", "must be a GTIN with a correct check digit", "phải là GTIN có số kiểm tra đúng")
+				}
+				f.GTIN = g14
+			}
+			return s.ListProducts(c.UserContext(), f)
+		},
+	})
+	mountResource(a, g, resource[registry.Batch]{
+		kind: registry.KindBatch, path: "/batches", tag: "batches",
+		target: func(b *registry.Batch) registry.Resource {
+			return registry.Resource{Kind: registry.KindBatch, EnterpriseID: b.EnterpriseID}
+		},
+		find: s.FindBatch, update: s.UpdateBatch, deletable: true,
+		create: func(ctx context.Context, b *registry.Batch) error {
+			b.Recall = nil
+			if b.Status == registry.BatchRecalled {
+				return fieldErr("status", "recall", "a lot is recalled with POST /api/v1/batches/{id}/recall",
+					"lô hàng được thu hồi bằng POST /api/v1/batches/{id}/recall")
+			}
+			return s.CreateBatch(ctx, b)
+		},
+		prepare: func(me registry.Actor, b *registry.Batch) { ownEnterprise(me, &b.EnterpriseID) },
+		check: func(me registry.Actor, cur, next *registry.Batch) error {
+			next.Recall = cur.Recall // changed only by POST /batches/{id}/recall
+			if next.Status != cur.Status {
+				if next.Status == registry.BatchRecalled || cur.Status == registry.BatchRecalled {
+					return fieldErr("status", "recall", "a lot is recalled with POST /api/v1/batches/{id}/recall, and stays recalled",
+						"lô hàng được thu hồi bằng POST /api/v1/batches/{id}/recall và giữ trạng thái thu hồi")
+				}
+				if cur.Status == registry.BatchPublished {
+					return fieldErr("status", "published", "a published lot stays published", "lô hàng đã công bố không thể trở lại nháp")
+				}
+			}
+			return nil
+		},
+		listQuery: []string{"enterprise", "product", "lot", "status"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Batch, string, error) {
+			ent, err := scoped(c, scope)
+			if err != nil {
+				return nil, "", err
+			}
+			product, err := queryID(c, "product")
+			if err != nil {
+				return nil, "", err
+			}
+			lot, err := queryText(c, "lot")
+			if err != nil {
+				return nil, "", err
+			}
+			return s.ListBatches(c.UserContext(), registry.BatchFilter{EnterpriseID: ent, ProductID: product, LotCode: lot, Status: c.Query("status"), Page: p})
+		},
+	})
+	mountResource(a, g, resource[registry.Certificate]{
+		kind: registry.KindCertificate, path: "/certificates", tag: "certificates",
+		target: func(x *registry.Certificate) registry.Resource {
+			return registry.Resource{Kind: registry.KindCertificate, EnterpriseID: x.HolderID, BodyID: x.BodyID}
+		},
+		find: s.FindCertificate, create: s.CreateCertificate, update: s.UpdateCertificate, deletable: true,
+		prepare: func(me registry.Actor, x *registry.Certificate) {
+			if x.BodyID == "" && me.Role == registry.RoleCertifier {
+				x.BodyID = me.BodyID
+			}
+		},
+		listQuery: []string{"enterprise", "body", "scheme", "number", "expires_before", "expires_after"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Certificate, string, error) {
+			ent, err := scoped(c, scope)
+			if err != nil {
+				return nil, "", err
+			}
+			body, err := queryID(c, "body")
+			if err != nil {
+				return nil, "", err
+			}
+			before, err := queryDate(c, "expires_before")
+			if err != nil {
+				return nil, "", err
+			}
+			after, err := queryDate(c, "expires_after")
+			if err != nil {
+				return nil, "", err
+			}
+			number, err := queryText(c, "number")
+			if err != nil {
+				return nil, "", err
+			}
+			return s.ListCertificates(c.UserContext(), registry.CertificateFilter{HolderID: ent, BodyID: body, Scheme: c.Query("scheme"),
+				Number: number, ExpiresBefore: before, ExpiresAfter: after, Page: p})
+		},
+	})
+	mountResource(a, g, resource[registry.ConformityAnnouncement]{
+		kind: registry.KindAnnouncement, path: "/announcements", tag: "announcements",
+		target: func(x *registry.ConformityAnnouncement) registry.Resource {
+			return registry.Resource{Kind: registry.KindAnnouncement, EnterpriseID: x.EnterpriseID}
+		},
+		find: s.FindAnnouncement, update: s.UpdateAnnouncement, deletable: true,
+		create: func(ctx context.Context, x *registry.ConformityAnnouncement) error {
+			x.History = nil // the service writes the first entry
+			if me, _ := registry.ActorFrom(ctx); me.Role == registry.RoleEnterprise &&
+				(agencyDecision(x.Status) || x.ReceiptNumber != "" || x.ReceiptDate != "") {
+				return registry.Errorf(registry.EFORBIDDEN, "The agency decides on a dossier and writes the notice of receipt.",
+					"Cơ quan tiếp nhận quyết định về hồ sơ và ghi thông báo tiếp nhận.")
+			}
+			return s.CreateAnnouncement(ctx, x)
+		},
+		prepare: func(me registry.Actor, x *registry.ConformityAnnouncement) {
+			ownEnterprise(me, &x.EnterpriseID)
+		},
+		check: func(me registry.Actor, cur, next *registry.ConformityAnnouncement) error {
+			// The history is the record of decisions: kept, and extended by a change of status.
+			next.History = cur.History
+			if next.Status != cur.Status {
+				if me.Role == registry.RoleEnterprise && agencyDecision(next.Status) {
+					return registry.Errorf(registry.EFORBIDDEN, "The agency decides on a dossier; you may submit or withdraw it.",
+						"Cơ quan tiếp nhận quyết định về hồ sơ; bạn chỉ có thể nộp hoặc rút hồ sơ.")
+				}
+				next.History = append(next.History, registry.StatusChange{Status: next.Status, On: next.SubmittedOn, By: me.Username})
+			}
+			if me.Role == registry.RoleEnterprise && (next.ReceiptNumber != cur.ReceiptNumber || next.ReceiptDate != cur.ReceiptDate) {
+				return registry.Errorf(registry.EFORBIDDEN, "Only the agency writes the notice of receipt.", "Chỉ cơ quan tiếp nhận ghi thông báo tiếp nhận.")
+			}
+			return nil
+		},
+		listQuery: []string{"enterprise", "type", "status"},
+		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.ConformityAnnouncement, string, error) {
+			ent, err := scoped(c, scope)
+			if err != nil {
+				return nil, "", err
+			}
+			return s.ListAnnouncements(c.UserContext(), registry.AnnouncementFilter{EnterpriseID: ent, Type: c.Query("type"), Status: c.Query("status"), Page: p})
+		},
+	})
+	mountResource(a, g, resource[registry.Standard]{
+		kind: registry.KindStandard, path: "/standards", tag: "standards",
+		target: func(*registry.Standard) registry.Resource { return registry.Resource{Kind: registry.KindStandard} },
+		find:   s.FindStandard, create: s.CreateStandard, update: s.UpdateStandard, deletable: true,
+		listQuery: []string{"kind"},
+		list: func(c *fiber.Ctx, _ string, p registry.Page) ([]*registry.Standard, string, error) {
+			return s.ListStandards(c.UserContext(), c.Query("kind"), p)
+		},
+	})
+	mountResource(a, g, resource[registry.CertificationBody]{
+		kind: registry.KindBody, path: "/certification-bodies", tag: "certification-bodies",
+		target: func(b *registry.CertificationBody) registry.Resource {
+			return registry.Resource{Kind: registry.KindBody, BodyID: b.ID}
+		},
+		find: s.FindCertificationBody, create: s.CreateCertificationBody, update: s.UpdateCertificationBody, deletable: true,
+		list: func(c *fiber.Ctx, _ string, p registry.Page) ([]*registry.CertificationBody, string, error) {
+			return s.ListCertificationBodies(c.UserContext(), p)
+		},
+	})
+
+	a.add(g, routeDoc{Method: "POST", Summary: "Decide on a certificate: suspend, withdraw or reinstate, with a reason (If-Match)", Tag: "certificates",
+		Request: statusRequest{}, Response: registry.Certificate{}, IfMatch: true}, "/certificates/:id/status", a.certificateStatus)
+	a.add(g, routeDoc{Method: "POST", Summary: "Recall a lot (If-Match)", Tag: "batches",
+		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall", a.recallBatch)
+	a.add(g, routeDoc{Method: "POST", Summary: "Record an event of a lot (EPCIS-style; a transformation names inputs and outputs)", Tag: "batches",
+		Request: registry.TraceEvent{}, Response: registry.TraceEvent{}, Status: fiber.StatusCreated, Idempotent: true}, "/batches/:id/events", a.createEvent)
+	a.add(g, routeDoc{Method: "GET", Summary: "List a lot's events, oldest first", Tag: "batches", Response: listOf[registry.TraceEvent]{}}, "/batches/:id/events", a.listEvents)
+	a.add(g, routeDoc{Method: "GET", Summary: "Genealogy of a lot: up to the farm plots or down to every lot made from it", Tag: "batches",
+		Response: registry.Genealogy{}, Query: []string{"direction", "depth"}}, "/batches/:id/trace", a.trace)
+	a.mountUsers(g)
+}
+
+func agencyDecision(status string) bool {
+	switch status {
+	case registry.AnnNeedsMore, registry.AnnReceived, registry.AnnRejected:
+		return true
+	}
+	return false
+}
+
+// statusRequest is a decision on a certificate.
+type statusRequest struct {
+	Status string        `json:"status"` // suspended, withdrawn, or active to reinstate
+	Reason string        `json:"reason"`
+	On     registry.Date `json:"on"`
+}
+
+// recallRequest recalls a lot.
+type recallRequest struct {
+	Reason string        `json:"reason"`
+	On     registry.Date `json:"on"`
+}
+
+func batchResource(a *API) resource[registry.Batch] {
+	return resource[registry.Batch]{kind: registry.KindBatch, find: a.store.FindBatch,
+		target: func(b *registry.Batch) registry.Resource {
+			return registry.Resource{Kind: registry.KindBatch, EnterpriseID: b.EnterpriseID}
+		}}
+}
+
+func (a *API) certificateStatus(c *fiber.Ctx) error {
+	id := c.Params("id")
+	r := resource[registry.Certificate]{kind: registry.KindCertificate, find: a.store.FindCertificate,
+		target: func(x *registry.Certificate) registry.Resource {
+			return registry.Resource{Kind: registry.KindCertificate, EnterpriseID: x.HolderID, BodyID: x.BodyID}
+		}}
+	cur, err := load(c, r, id, registry.ActDecide)
+	if err != nil {
+		return err
+	}
+	read, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	if read != cur.Version {
+		return errStale
+	}
+	var req statusRequest
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		return err
+	}
+	next, err := a.store.ChangeCertificateStatus(c.UserContext(), id, read, registry.StatusChange{Status: req.Status, Reason: req.Reason, On: req.On})
+	if err != nil {
+		return err
+	}
+	if err := a.audit(c, "certificate.status."+req.Status, registry.KindCertificate, id, cur.HolderID, cur, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+func (a *API) recallBatch(c *fiber.Ctx) error {
+	id := c.Params("id")
+	cur, err := load(c, batchResource(a), id, registry.ActRecall)
+	if err != nil {
+		return err
+	}
+	read, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	if read != cur.Version {
+		return errStale
+	}
+	var req recallRequest
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		return err
+	}
+	var p registry.Problems
+	if n := len([]rune(req.Reason)); n < 3 || n > 1000 {
+		p.Add("reason", "required", "give a reason of 3 to 1000 characters", "cần nêu lý do từ 3 đến 1000 ký tự")
+	}
+	if _, err := req.On.Time(); err != nil {
+		p.Add("on", "date", "must be a date written YYYY-MM-DD", "phải là ngày dạng YYYY-MM-DD")
+	}
+	if cur.Status == registry.BatchRecalled {
+		p.Add("status", "recalled", "the lot is already recalled", "lô hàng đã bị thu hồi")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	before := cloneJSON(cur)
+	next := cur
+	next.Status = registry.BatchRecalled
+	next.Recall = &registry.Recall{Reason: req.Reason, On: req.On, By: actor(c).Username, At: a.clock.Now().UTC()}
+	if err := a.store.UpdateBatch(c.UserContext(), next); err != nil {
+		return err
+	}
+	if err := a.audit(c, "batch.recall", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+func (a *API) createEvent(c *fiber.Ctx) error {
+	b, err := load(c, batchResource(a), c.Params("id"), registry.ActUpdate)
+	if err != nil {
+		return err
+	}
+	var e registry.TraceEvent
+	if err := decodeJSON(c, &e, MaxJSONBody); err != nil {
+		return err
+	}
+	if e.EnterpriseID == "" {
+		e.EnterpriseID = b.EnterpriseID
+	}
+	if err := registry.Authorize(actor(c), registry.ActCreate, registry.Resource{Kind: registry.KindEvent, EnterpriseID: e.EnterpriseID}); err != nil {
+		return err
+	}
+	if e.Kind != registry.EventTransformation && len(e.Batches) == 0 && len(e.Inputs) == 0 && len(e.Outputs) == 0 {
+		e.Batches = []registry.Quantity{{BatchID: b.ID, Quantity: b.Quantity, Unit: b.Unit}}
+	}
+	names := false
+	for _, id := range e.BatchIDs() {
+		names = names || id == b.ID
+	}
+	if !names {
+		return fieldErr("batches", "batch", "the event must name this lot", "sự kiện phải nêu lô hàng này")
+	}
+	e.ID, e.RecordedBy = "", ""
+	if err := a.store.CreateEvent(c.UserContext(), &e); err != nil {
+		return err
+	}
+	if err := a.audit(c, "event.create", registry.KindEvent, e.ID, e.EnterpriseID, nil, &e); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(&e)
+}
+
+func (a *API) listEvents(c *fiber.Ctx) error {
+	b, err := load(c, batchResource(a), c.Params("id"), registry.ActRead)
+	if err != nil {
+		return err
+	}
+	events, err := a.store.ListBatchEvents(c.UserContext(), b.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf[registry.TraceEvent]{Items: nonNil(events)})
+}
+
+func (a *API) trace(c *fiber.Ctx) error {
+	b, err := load(c, batchResource(a), c.Params("id"), registry.ActRead)
+	if err != nil {
+		return err
+	}
+	dir := c.Query("direction", registry.Upstream)
+	if dir != registry.Upstream && dir != registry.Downstream {
+		return fieldErr("direction", "one_of", "must be up or down", "phải là up hoặc down")
+	}
+	depth := 0
+	if s := c.Query("depth"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return fieldErr("depth", "range", "must be a whole number from 1 to 100", "phải là số nguyên từ 1 đến 100")
+		}
+		depth = n
+	}
+	g, err := a.store.Genealogy(c.UserContext(), b.ID, dir, depth)
+	if err != nil {
+		return err
+	}
+	return c.JSON(g)
+}

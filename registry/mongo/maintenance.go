@@ -1,0 +1,219 @@
+package mongo
+
+import (
+	"context"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// referrer is a place that may hold a record's ID (or code).
+type referrer struct {
+	col, field   string
+	what, whatVI string
+}
+
+// referrers lists, per kind, where references to a record live. A record is
+// deleted only when none of them holds it.
+var referrers = map[string][]referrer{
+	registry.KindEnterprise: {
+		{colFacilities, "enterprise_id", "facilities", "cơ sở"},
+		{colProducts, "enterprise_id", "products", "sản phẩm"},
+		{colBatches, "enterprise_id", "batches", "lô hàng"},
+		{colEvents, "enterprise_id", "events", "sự kiện"},
+		{colCertificates, "holder_id", "certificates", "chứng nhận"},
+		{colAnnouncements, "enterprise_id", "announcements", "hồ sơ công bố"},
+		{colUsers, "enterprise_id", "users", "người dùng"},
+		{colDocuments, "enterprise_id", "documents", "tài liệu"},
+	},
+	registry.KindFacility: {
+		{colBatches, "facility_id", "batches", "lô hàng"},
+		{colBatches, "source_plot_ids", "batches (source plots)", "lô hàng (thửa nguồn)"},
+		{colEvents, "facility_id", "events", "sự kiện"},
+		{colCertificates, "scope_facility_ids", "certificates (scope)", "chứng nhận (phạm vi)"},
+	},
+	registry.KindProduct: {
+		{colBatches, "product_id", "batches", "lô hàng"},
+		{colCertificates, "scope_product_ids", "certificates (scope)", "chứng nhận (phạm vi)"},
+		{colAnnouncements, "product_ids", "announcements", "hồ sơ công bố"},
+	},
+	registry.KindBatch: {
+		{colEvents, "batches.batch_id", "events", "sự kiện"},
+		{colEvents, "inputs.batch_id", "events (inputs)", "sự kiện (đầu vào)"},
+		{colEvents, "outputs.batch_id", "events (outputs)", "sự kiện (đầu ra)"},
+	},
+	registry.KindCertificate: {
+		{colBatches, "certificate_ids", "batches", "lô hàng"},
+		{colAnnouncements, "certificate_id", "announcements", "hồ sơ công bố"},
+	},
+	registry.KindAnnouncement: {},
+	registry.KindStandard: {
+		{colProducts, "standards", "products", "sản phẩm"},
+		{colAnnouncements, "standard_code", "announcements", "hồ sơ công bố"},
+	},
+	registry.KindBody: {
+		{colCertificates, "body_id", "certificates", "chứng nhận"},
+		{colUsers, "body_id", "users", "người dùng"},
+		{colDocuments, "body_id", "documents", "tài liệu"},
+	},
+	registry.KindDocument: {
+		{colProducts, "photo_id", "products", "sản phẩm"},
+		{colCertificates, "document_id", "certificates", "chứng nhận"},
+		{colStandards, "document_id", "standards", "tiêu chuẩn"},
+		{colAnnouncements, "document_ids", "announcements", "hồ sơ công bố"},
+		{colAnnouncements, "test_report_ids", "announcements (test reports)", "hồ sơ công bố (phiếu kết quả thử nghiệm)"},
+	},
+}
+
+var colByKind = map[string]string{
+	registry.KindEnterprise: colEnterprises, registry.KindFacility: colFacilities, registry.KindProduct: colProducts,
+	registry.KindBatch: colBatches, registry.KindCertificate: colCertificates, registry.KindAnnouncement: colAnnouncements,
+	registry.KindStandard: colStandards, registry.KindBody: colBodies, registry.KindDocument: colDocuments,
+}
+
+// DeleteRecord implements registry.MaintenanceService. Without transactions
+// a reference written between the check and the delete can slip through;
+// references are only ever added by writes that check the target exists
+// first, so the window is the width of one request.
+func (d *DB) DeleteRecord(ctx context.Context, kind, id string) error {
+	col, ok := colByKind[kind]
+	if !ok {
+		return registry.Errorf(registry.EINVALID, "This kind of record cannot be deleted.", "Không thể xóa loại bản ghi này.")
+	}
+	if !registry.ValidID(id) {
+		return notFound("Record", "bản ghi")
+	}
+	var rec bson.M
+	if err := d.db.Collection(col).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&rec); err != nil {
+		return mapError(err, nil)
+	}
+	if kind == registry.KindBatch && rec["status"] != registry.BatchDraft {
+		return conflict("A published batch is never deleted: recall it, or correct it with a new event.",
+			"Lô hàng đã công bố không bao giờ bị xóa: hãy thu hồi, hoặc điều chỉnh bằng một sự kiện mới.")
+	}
+	key := id
+	if kind == registry.KindStandard {
+		key, _ = rec["code"].(string)
+	}
+	var found, foundVI []string
+	for _, r := range referrers[kind] {
+		n, err := d.db.Collection(r.col).CountDocuments(ctx, bson.D{{Key: r.field, Value: key}})
+		if err != nil {
+			return mapError(err, nil)
+		}
+		if n > 0 {
+			found = append(found, r.what)
+			foundVI = append(foundVI, r.whatVI)
+		}
+	}
+	if len(found) > 0 {
+		return conflict("Cannot delete: these records refer to it: "+strings.Join(found, ", ")+".",
+			"Không thể xóa: các bản ghi sau đang tham chiếu tới nó: "+strings.Join(foundVI, ", ")+".")
+	}
+	res, err := d.db.Collection(col).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return mapError(err, nil)
+	}
+	if res.DeletedCount == 0 {
+		return notFound("Record", "bản ghi")
+	}
+	return nil
+}
+
+// UpdateCertificate implements registry.MaintenanceService.
+func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) error {
+	old, err := d.FindCertificate(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	c.Status, c.History = old.Status, old.History
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if old.BodyID != c.BodyID {
+		return fieldError("body_id", "immutable", "a certificate stays with the body that issued it", "chứng nhận không thể chuyển sang tổ chức khác")
+	}
+	var p registry.Problems
+	if err := d.requireOwned(ctx, &p, "holder_id", colEnterprises, []string{c.HolderID}, ""); err != nil {
+		return err
+	}
+	if err := d.requireOwned(ctx, &p, "scope_product_ids", colProducts, c.ScopeProductIDs, c.HolderID); err != nil {
+		return err
+	}
+	if err := d.requireOwned(ctx, &p, "scope_facility_ids", colFacilities, c.ScopeFacilityIDs, c.HolderID); err != nil {
+		return err
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	read := c.Version
+	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, d.now(), read+1
+	if err := d.replaceVersioned(ctx, colCertificates, c.ID, read, c, errCertTaken); err != nil {
+		c.Version = read
+		return err
+	}
+	return nil
+}
+
+// FindStandard implements registry.MaintenanceService.
+func (d *DB) FindStandard(ctx context.Context, id string) (*registry.Standard, error) {
+	return findByID[registry.Standard](ctx, d, colStandards, id, "Standard", "tiêu chuẩn")
+}
+
+// UpdateStandard implements registry.MaintenanceService.
+func (d *DB) UpdateStandard(ctx context.Context, s *registry.Standard) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindStandard(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	read := s.Version
+	s.CreatedAt, s.UpdatedAt, s.Version = old.CreatedAt, d.now(), read+1
+	if err := d.replaceVersioned(ctx, colStandards, s.ID, read, s, errStdTaken); err != nil {
+		s.Version = read
+		return err
+	}
+	return nil
+}
+
+// UpdateCertificationBody implements registry.MaintenanceService.
+func (d *DB) UpdateCertificationBody(ctx context.Context, b *registry.CertificationBody) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindCertificationBody(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	read := b.Version
+	b.CreatedAt, b.UpdatedAt, b.Version = old.CreatedAt, d.now(), read+1
+	if err := d.replaceVersioned(ctx, colBodies, b.ID, read, b, errBodyTaken); err != nil {
+		b.Version = read
+		return err
+	}
+	return nil
+}
+
+// UpdateDocument implements registry.MaintenanceService.
+func (d *DB) UpdateDocument(ctx context.Context, doc *registry.Document) error {
+	old, err := d.FindDocument(ctx, doc.ID)
+	if err != nil {
+		return err
+	}
+	// Only the description and the public mark change; the bytes and owner stay.
+	doc.EnterpriseID, doc.BodyID, doc.Blob, doc.CreatedBy, doc.CreatedAt = old.EnterpriseID, old.BodyID, old.Blob, old.CreatedBy, old.CreatedAt
+	if err := doc.Validate(); err != nil {
+		return err
+	}
+	read := doc.Version
+	doc.UpdatedAt, doc.Version = d.now(), read+1
+	if err := d.replaceVersioned(ctx, colDocuments, doc.ID, read, doc, nil); err != nil {
+		doc.Version = read
+		return err
+	}
+	return nil
+}

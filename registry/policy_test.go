@@ -1,0 +1,142 @@
+package registry
+
+import "testing"
+
+func TestAuthorize(t *testing.T) {
+	const (
+		ent1, ent2   = "e1", "e2"
+		body1, body2 = "b1", "b2"
+	)
+	admin := Actor{UserID: "u-admin", Role: RoleAdmin}
+	inspector := Actor{UserID: "u-insp", Role: RoleInspector}
+	certifier := Actor{UserID: "u-cert", Role: RoleCertifier, BodyID: body1}
+	owner := Actor{UserID: "u-e1", Role: RoleEnterprise, EnterpriseID: ent1}
+	other := Actor{UserID: "u-e2", Role: RoleEnterprise, EnterpriseID: ent2}
+	nobody := Actor{}
+	unknownRole := Actor{UserID: "u-x", Role: "superuser"}
+
+	batch := Resource{Kind: KindBatch, EnterpriseID: ent1}
+	cert := Resource{Kind: KindCertificate, EnterpriseID: ent1, BodyID: body1}
+	otherBodyCert := Resource{Kind: KindCertificate, EnterpriseID: ent1, BodyID: body2}
+	enterprise := Resource{Kind: KindEnterprise, EnterpriseID: ent1}
+	privateDoc := Resource{Kind: KindDocument, EnterpriseID: ent1}
+	publicDoc := Resource{Kind: KindDocument, EnterpriseID: ent1, Public: true}
+	bodyDoc := Resource{Kind: KindDocument, BodyID: body1}
+	announcement := Resource{Kind: KindAnnouncement, EnterpriseID: ent1}
+	standard := Resource{Kind: KindStandard}
+	user := Resource{Kind: KindUser}
+	audit := Resource{Kind: KindAudit}
+	key := Resource{Kind: KindAPIKey, UserID: "u-e1"}
+
+	const ok = ""
+	for _, tc := range []struct {
+		who    string
+		a      Actor
+		action string
+		r      Resource
+		want   string // "" allowed, else the error code
+	}{
+		{"anonymous reads a batch", nobody, ActRead, batch, EUNAUTHORIZED},
+		{"anonymous reads a public document", nobody, ActRead, publicDoc, ok},
+		{"anonymous reads a private document", nobody, ActRead, privateDoc, EUNAUTHORIZED},
+		{"anonymous writes a public document", nobody, ActUpdate, publicDoc, EUNAUTHORIZED},
+		{"unknown role", unknownRole, ActRead, batch, EFORBIDDEN},
+
+		{"admin deletes an enterprise", admin, ActDelete, enterprise, ok},
+		{"admin manages users", admin, ActCreate, user, ok},
+
+		{"inspector reads a batch", inspector, ActRead, batch, ok},
+		{"inspector recalls a batch", inspector, ActRecall, batch, ok},
+		{"inspector updates a batch", inspector, ActUpdate, batch, EFORBIDDEN},
+		{"inspector decides on a certificate", inspector, ActDecide, cert, EFORBIDDEN},
+		{"inspector reads the audit log", inspector, ActRead, audit, ok},
+		{"inspector reads users", inspector, ActRead, user, EFORBIDDEN},
+
+		{"certifier reads holders' basics", certifier, ActRead, enterprise, ok},
+		{"certifier changes an enterprise", certifier, ActUpdate, enterprise, EFORBIDDEN},
+		{"certifier issues for its body", certifier, ActCreate, cert, ok},
+		{"certifier suspends its body's certificate", certifier, ActDecide, cert, ok},
+		{"certifier reads another body's certificate", certifier, ActRead, otherBodyCert, ok},
+		{"certifier changes another body's certificate", certifier, ActDecide, otherBodyCert, EFORBIDDEN},
+		{"certifier reads batches", certifier, ActRead, batch, EFORBIDDEN},
+		{"certifier reads its body's document", certifier, ActRead, bodyDoc, ok},
+		{"certifier reads an enterprise's private document", certifier, ActRead, privateDoc, ENOTFOUND},
+		{"certifier reads the audit log", certifier, ActRead, audit, EFORBIDDEN},
+
+		{"owner reads its batch", owner, ActRead, batch, ok},
+		{"owner updates its batch", owner, ActUpdate, batch, ok},
+		{"owner recalls its batch", owner, ActRecall, batch, ok},
+		{"owner updates its enterprise", owner, ActUpdate, enterprise, ok},
+		{"owner deletes its enterprise", owner, ActDelete, enterprise, EFORBIDDEN},
+		{"owner creates an enterprise", owner, ActCreate, Resource{Kind: KindEnterprise}, EFORBIDDEN},
+		{"owner reads its certificate", owner, ActRead, cert, ok},
+		{"owner changes its certificate", owner, ActUpdate, cert, EFORBIDDEN},
+		{"owner decides on its announcement", owner, ActDecide, announcement, EFORBIDDEN},
+		{"owner reads standards", owner, ActRead, standard, ok},
+		{"owner changes standards", owner, ActUpdate, standard, EFORBIDDEN},
+		{"owner reads users", owner, ActRead, user, EFORBIDDEN},
+		{"owner revokes its key", owner, ActDelete, key, ok},
+
+		{"other tenant reads the batch", other, ActRead, batch, ENOTFOUND},
+		{"other tenant updates the batch", other, ActUpdate, batch, ENOTFOUND},
+		{"other tenant creates for enterprise 1", other, ActCreate, batch, EFORBIDDEN},
+		{"other tenant reads the enterprise", other, ActRead, enterprise, ENOTFOUND},
+		{"other tenant reads the certificate", other, ActRead, cert, ENOTFOUND},
+		{"other tenant reads a private document", other, ActRead, privateDoc, ENOTFOUND},
+		{"other tenant reads a public document", other, ActRead, publicDoc, ok},
+		{"other tenant revokes the key", other, ActDelete, key, ENOTFOUND},
+		{"admin revokes anyone's key", admin, ActDelete, key, ok},
+	} {
+		err := Authorize(tc.a, tc.action, tc.r)
+		if got := ErrorCode(err); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.who, got, tc.want)
+		}
+	}
+}
+
+func TestScope(t *testing.T) {
+	owner := Actor{UserID: "u", Role: RoleEnterprise, EnterpriseID: "e1"}
+	if s, err := Scope(owner, KindBatch); err != nil || s != "e1" {
+		t.Fatalf("enterprise user's batches: %q %v", s, err)
+	}
+	if s, err := Scope(owner, KindStandard); err != nil || s != "" {
+		t.Fatalf("enterprise user's standards: %q %v", s, err)
+	}
+	if _, err := Scope(owner, KindUser); ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("enterprise user listing users: %v", err)
+	}
+	if s, err := Scope(Actor{UserID: "i", Role: RoleInspector}, KindBatch); err != nil || s != "" {
+		t.Fatalf("inspector: %q %v", s, err)
+	}
+	if _, err := Scope(Actor{}, KindBatch); ErrorCode(err) != EUNAUTHORIZED {
+		t.Fatalf("anonymous: %v", err)
+	}
+}
+
+func TestAuditChainChecker(t *testing.T) {
+	c := NewChainChecker()
+	prev := AuditGenesis
+	var entries []*AuditEntry
+	for i := int64(1); i <= 3; i++ {
+		e := &AuditEntry{Seq: i, Action: "x", PrevHash: prev}
+		e.Hash = e.ComputeHash()
+		prev = e.Hash
+		entries = append(entries, e)
+	}
+	for _, e := range entries {
+		if err := c.Check(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries[1].TargetID = "changed"
+	c = NewChainChecker()
+	c.Check(entries[0])
+	if err := c.Check(entries[1]); err == nil || err.(*AuditBreak).Seq != 2 {
+		t.Fatalf("a changed entry: %v", err)
+	}
+	c = NewChainChecker()
+	c.Check(entries[0])
+	if err := c.Check(entries[2]); err == nil || err.(*AuditBreak).Seq != 2 {
+		t.Fatalf("a missing entry: %v", err)
+	}
+}

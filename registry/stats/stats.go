@@ -1,0 +1,358 @@
+// Package stats is the HTTP side of the province's programme: the public
+// statistics page (/thong-ke, aggregate figures only), the dashboard for
+// province staff and inspectors (/dashboard/programme), an enterprise's own
+// benchmarking position (/dashboard/benchmark) and the annual report
+// download (GET /api/v1/reports/annual). Pages are server-rendered with
+// inline SVG charts, each beside its table, and work without JavaScript.
+//
+// Every figure comes from registry.ComputeIndicators over the records
+// loaded by registry.LoadIndicatorInput, so the dashboard, the public page
+// and the report agree by construction.
+package stats
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/assets"
+	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/report"
+)
+
+// Config is what the statistics need from the wiring.
+type Config struct {
+	Store  registry.Store
+	Clock  registry.Clock
+	Logger *slog.Logger
+	// Authorize admits the caller when it holds one of the roles, and
+	// returns EUNAUTHORIZED or EFORBIDDEN otherwise; an admitted caller's
+	// registry.Actor is expected in c.UserContext() (the enterprise page
+	// needs its EnterpriseID). Nil refuses everyone with 401 until the
+	// API's sign-in is wired here.
+	Authorize func(c *fiber.Ctx, roles ...string) error
+	// CacheTTL is how long loaded records are reused (default 1 minute;
+	// negative: never reused). LoadTimeout bounds one load (default 30 s).
+	CacheTTL    time.Duration
+	LoadTimeout time.Duration
+}
+
+// AuthorizeActor is an Authorize that admits the registry.Actor which an
+// earlier middleware put in c.UserContext() (the API's identify does so
+// for /api/v1/*) when it holds one of the roles.
+func AuthorizeActor(c *fiber.Ctx, roles ...string) error {
+	a, _ := registry.ActorFrom(c.UserContext())
+	if a.Anonymous() {
+		return registry.Errorf(registry.EUNAUTHORIZED, "Please sign in.", "Vui lòng đăng nhập.")
+	}
+	if !slices.Contains(roles, a.Role) {
+		return registry.Errorf(registry.EFORBIDDEN, "You may not do this.", "Bạn không có quyền thực hiện thao tác này.")
+	}
+	return nil
+}
+
+// Stats is the mounted statistics side.
+type Stats struct {
+	cfg  Config
+	tmpl *template.Template
+
+	mu       sync.Mutex
+	loadedAt time.Time
+	data     *snapshot
+}
+
+// snapshot is one load of every record the figures need.
+type snapshot struct {
+	in       registry.IndicatorInput
+	entries  []*registry.BenchmarkEntry
+	sectorOf map[string]string
+	at       time.Time // the domain clock's time of the load
+}
+
+// Mount adds the statistics routes to app.
+func Mount(app *fiber.App, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	s.routes(app)
+	return nil
+}
+
+// New checks the configuration and parses the templates.
+func New(cfg Config) (*Stats, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("stats: no store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = registry.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Authorize == nil {
+		cfg.Authorize = func(*fiber.Ctx, ...string) error {
+			return registry.Errorf(registry.EUNAUTHORIZED, "Please sign in.", "Vui lòng đăng nhập.")
+		}
+	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = time.Minute
+	}
+	if cfg.LoadTimeout <= 0 {
+		cfg.LoadTimeout = 30 * time.Second
+	}
+	t, err := template.New("stats").ParseFS(assets.Templates, "templates/stats/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("stats templates: %w", err)
+	}
+	if t.Lookup("page") == nil {
+		return nil, errors.New(`stats templates: no "page" view`)
+	}
+	return &Stats{cfg: cfg, tmpl: t}, nil
+}
+
+func (s *Stats) routes(app *fiber.App) {
+	app.Get("/thong-ke", s.publicPage)
+	app.Get("/dashboard/programme", s.dashboard)
+	app.Get("/dashboard/benchmark", s.benchmarkPage)
+	app.Get("/api/v1/reports/annual", s.annualReport)
+}
+
+// load returns the records, reusing a recent load.
+func (s *Stats) load(ctx context.Context) (*snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock() // one load at a time: concurrent requests wait for it
+	if s.data != nil && s.cfg.CacheTTL > 0 && time.Since(s.loadedAt) < s.cfg.CacheTTL {
+		return s.data, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.LoadTimeout)
+	defer cancel()
+	in, err := registry.LoadIndicatorInput(ctx, s.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	entries, sectorOf, err := registry.LoadBenchmarks(ctx, s.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	s.data = &snapshot{in: in, entries: entries, sectorOf: sectorOf, at: s.cfg.Clock.Now()}
+	s.loadedAt = time.Now()
+	return s.data, nil
+}
+
+// periodFrom reads ?period=2021-2025 or ?year=2025; without either, the
+// fallback (the current year for pages; the report requires one).
+func (s *Stats) periodFrom(c *fiber.Ctx, required bool) (registry.Period, error) {
+	if p := c.Query("period"); p != "" {
+		return registry.ParsePeriod(p)
+	}
+	if y := c.Query("year"); y != "" {
+		p, err := registry.ParsePeriod(y)
+		if err == nil && p.From != p.To {
+			err = invalidPeriod()
+		}
+		return p, err
+	}
+	if required {
+		return registry.Period{}, invalidPeriod()
+	}
+	return registry.YearPeriod(s.cfg.Clock.Now().In(registry.Vietnam).Year()), nil
+}
+
+func invalidPeriod() error {
+	var p registry.Problems
+	p.Add("year", "required", "give year=YYYY or period=YYYY-YYYY", "cần year=YYYY hoặc period=YYYY-YYYY")
+	return p.Err()
+}
+
+// lang picks the page language: ?lang=en, else Vietnamese.
+func lang(c *fiber.Ctx) string {
+	if c.Query("lang") == "en" {
+		return "en"
+	}
+	return "vi"
+}
+
+// toggleHref is the current page in the other language.
+func toggleHref(c *fiber.Ctx, other string) string {
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		if string(k) != "lang" {
+			q.Add(string(k), string(v))
+		}
+	})
+	if other == "en" {
+		q.Set("lang", "en")
+	}
+	if len(q) == 0 {
+		return c.Path()
+	}
+	return c.Path() + "?" + q.Encode()
+}
+
+type pageVM struct {
+	T          map[string]string
+	Title      string
+	Action     string
+	Toggle     string
+	Lang       string
+	PeriodText string
+	YearValue  string
+	SpanValue  string
+	AsOf       string
+	Public     bool
+	XLSXHref   string
+	CSVHref    string
+	Sections   []section
+}
+
+func (s *Stats) render(c *fiber.Ctx, vm pageVM) error {
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, "page", vm); err != nil {
+		return err
+	}
+	c.Type("html", "utf-8")
+	return c.Send(buf.Bytes())
+}
+
+func (s *Stats) newPage(c *fiber.Ctx, titleKey string, period registry.Period, snap *snapshot) pageVM {
+	lg := lang(c)
+	t := messages[lg]
+	vm := pageVM{T: t, Title: t[titleKey], Action: c.Path(), Toggle: toggleHref(c, t["other_code"]), Lang: lg,
+		PeriodText: period.String(), AsOf: snap.at.In(registry.Vietnam).Format("02/01/2006 15:04")}
+	if period.From == period.To {
+		vm.YearValue = fmt.Sprint(period.From)
+	} else {
+		vm.SpanValue = fmt.Sprintf("%d-%d", period.From, period.To)
+	}
+	return vm
+}
+
+// groupsIn keeps the benchmark groups of the period's years; published
+// ones only unless all is set.
+func groupsIn(groups []registry.BenchmarkGroup, p registry.Period, all bool) []registry.BenchmarkGroup {
+	var out []registry.BenchmarkGroup
+	for _, g := range groups {
+		if p.Contains(g.Year) && (all || !g.Suppressed) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func (s *Stats) publicPage(c *fiber.Ctx) error {
+	period, err := s.periodFrom(c, false)
+	if err != nil {
+		return err
+	}
+	snap, err := s.load(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ind := registry.ComputeIndicators(snap.in, period)
+	groups := groupsIn(registry.ComputeBenchmarks(snap.entries, snap.sectorOf), period, false)
+	vm := s.newPage(c, "public_title", period, snap)
+	vm.Public = true
+	v := viewer{lang: vm.Lang, t: vm.T}
+	vm.Sections = v.sections(ind, groups)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return s.render(c, vm)
+}
+
+func (s *Stats) dashboard(c *fiber.Ctx) error {
+	if err := s.cfg.Authorize(c, registry.RoleAdmin, registry.RoleInspector); err != nil {
+		return err
+	}
+	period, err := s.periodFrom(c, false)
+	if err != nil {
+		return err
+	}
+	snap, err := s.load(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ind := registry.ComputeIndicators(snap.in, period)
+	groups := groupsIn(registry.ComputeBenchmarks(snap.entries, snap.sectorOf), period, true)
+	vm := s.newPage(c, "dashboard_title", period, snap)
+	q := "year=" + vm.YearValue
+	if vm.SpanValue != "" {
+		q = "period=" + vm.SpanValue
+	}
+	vm.XLSXHref = "/api/v1/reports/annual?" + q + "&format=xlsx"
+	vm.CSVHref = "/api/v1/reports/annual?" + q + "&format=csv"
+	v := viewer{lang: vm.Lang, t: vm.T, full: true}
+	vm.Sections = v.sections(ind, groups)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return s.render(c, vm)
+}
+
+// benchmarkPage shows an enterprise where it stands: its own figures and
+// the published quartiles of its groups. Only the enterprise sees it.
+func (s *Stats) benchmarkPage(c *fiber.Ctx) error {
+	if err := s.cfg.Authorize(c, registry.RoleEnterprise); err != nil {
+		return err
+	}
+	actor, _ := registry.ActorFrom(c.UserContext())
+	if actor.Role != registry.RoleEnterprise || actor.EnterpriseID == "" {
+		return registry.Errorf(registry.EFORBIDDEN, "This page is for an enterprise's own account.", "Trang này dành cho tài khoản của doanh nghiệp.")
+	}
+	snap, err := s.load(c.UserContext())
+	if err != nil {
+		return err
+	}
+	pos := registry.BenchmarkPositions(actor.EnterpriseID, snap.entries, snap.sectorOf)
+	period := registry.YearPeriod(s.cfg.Clock.Now().In(registry.Vietnam).Year())
+	vm := s.newPage(c, "bench_title", period, snap)
+	vm.PeriodText, vm.YearValue = "", ""
+	v := viewer{lang: vm.Lang, t: vm.T}
+	vm.Sections = []section{v.positions(pos)}
+	vm.Action = ""
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return s.render(c, vm)
+}
+
+func (s *Stats) annualReport(c *fiber.Ctx) error {
+	if err := s.cfg.Authorize(c, registry.RoleAdmin, registry.RoleInspector); err != nil {
+		return err
+	}
+	period, err := s.periodFrom(c, true)
+	if err != nil {
+		return err
+	}
+	format := strings.ToLower(c.Query("format", "xlsx"))
+	if format != "xlsx" && format != "csv" {
+		var p registry.Problems
+		p.Add("format", "one_of", "must be one of: xlsx, csv", "phải là một trong: xlsx, csv")
+		return p.Err()
+	}
+	snap, err := s.load(c.UserContext())
+	if err != nil {
+		return err
+	}
+	ind := registry.ComputeIndicators(snap.in, period)
+	opt := report.Options{GeneratedAt: s.cfg.Clock.Now()}
+	var buf bytes.Buffer
+	if format == "csv" {
+		err = report.CSV(&buf, ind, opt)
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	} else {
+		err = report.XLSX(&buf, ind, opt)
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+report.FileName(period, format)+`"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(buf.Bytes())
+}

@@ -57,6 +57,10 @@ type Config struct {
 	SuspiciousPlaces int
 	// ReportLimit is how many problem reports one client may send per hour (default 5).
 	ReportLimit int
+	// ChangePoll is how often the store's public change stamp is read; when
+	// it moves (a write on any replica) the cache is emptied. Default 1 s;
+	// negative turns it off (the TTL alone then bounds staleness).
+	ChangePoll time.Duration
 }
 
 // Lookup is the mounted public side: its cache can be invalidated and its
@@ -67,6 +71,8 @@ type Lookup struct {
 	tmpl  *template.Template
 	cache *cache
 	scans *scanLogger
+	// stopPoll ends the change-stamp poller; pollDone says it ended.
+	stopPoll, pollDone chan struct{}
 }
 
 // Mount adds the public routes to app.
@@ -138,7 +144,45 @@ func New(cfg Config) (*Lookup, error) {
 	if cfg.Scans != nil {
 		l.scans = newScanLogger(cfg.Scans, cfg.ScanQueue, cfg.ScanFlush, cfg.Logger)
 	}
+	if stamp, ok := cfg.Store.(registry.ChangeStamp); ok && cfg.ChangePoll >= 0 {
+		setDefault(&cfg.ChangePoll, time.Second)
+		l.stopPoll, l.pollDone = make(chan struct{}), make(chan struct{})
+		go l.pollChanges(stamp, cfg.ChangePoll)
+	}
 	return l, nil
+}
+
+// pollChanges empties the cache whenever the public change stamp moves, so
+// a write on any replica shows on this one's pages within one interval
+// without every scan reading the database.
+func (l *Lookup) pollChanges(stamp registry.ChangeStamp, every time.Duration) {
+	defer close(l.pollDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	read := func() (int64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), every+time.Second)
+		defer cancel()
+		return stamp.PublicVersion(ctx)
+	}
+	last, err := read()
+	if err != nil {
+		last = -1
+	}
+	for {
+		select {
+		case <-l.stopPoll:
+			return
+		case <-t.C:
+		}
+		v, err := read()
+		if err != nil {
+			continue // the database is down: keep serving what is cached
+		}
+		if last >= 0 && v != last {
+			l.cache.invalidateAll()
+		}
+		last = v
+	}
 }
 
 func setDefault(d *time.Duration, v time.Duration) {
@@ -150,14 +194,19 @@ func setDefault(d *time.Duration, v time.Duration) {
 // Invalidate drops the cached view of one public key, so the next request
 // reads the database again. Keys: "g:{gtin14}", "g:{gtin14}/l:{lot}",
 // "p:{shortcode}", "l:{shortcode}", "c:{number}". Other replicas catch up
-// when their entry's TTL runs out.
+// through the change-stamp poll (see pollChanges), or at worst the TTL.
 func (l *Lookup) Invalidate(key string) { l.cache.invalidate(key) }
 
 // InvalidateAll empties the cache.
 func (l *Lookup) InvalidateAll() { l.cache.invalidateAll() }
 
-// Close writes the scans still queued and stops the scan logger.
+// Close stops the change poller, writes the scans still queued and stops the scan logger.
 func (l *Lookup) Close(ctx context.Context) error {
+	if l.stopPoll != nil {
+		close(l.stopPoll)
+		<-l.pollDone
+		l.stopPoll = nil
+	}
 	if l.scans == nil {
 		return nil
 	}

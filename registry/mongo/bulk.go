@@ -23,6 +23,7 @@ import (
 // Transformations are written one by one after a cycle check, so a loop made
 // by two rows of the same import is caught too.
 func (d *DB) CreateEvents(ctx context.Context, events []*registry.TraceEvent, allOrNothing bool) ([]registry.EventResult, error) {
+	defer d.touch(ctx, colEvents) // one stamp for the whole import
 	res := make([]registry.EventResult, len(events))
 	now := d.clock.Now()
 	for i, e := range events {
@@ -303,5 +304,6 @@ func (d *DB) DeleteEvents(ctx context.Context, ids []string) error {
 		return nil
 	}
 	_, err := d.db.Collection(colEvents).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	d.touch(ctx, colEvents)
 	return mapError(err, nil)
 }

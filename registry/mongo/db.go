@@ -152,6 +152,9 @@ func newID() string { return bson.NewObjectID().Hex() }
 // insertOne stores doc; a duplicate key becomes the given conflict error.
 func (d *DB) insertOne(ctx context.Context, col string, doc any, conflict *registry.Error) error {
 	_, err := d.db.Collection(col).InsertOne(ctx, doc)
+	if err == nil {
+		d.touch(ctx, col)
+	}
 	return mapError(err, conflict)
 }
 
@@ -232,6 +235,7 @@ func (d *DB) replaceVersioned(ctx context.Context, col, id string, version int, 
 		return mapError(err, conflict)
 	}
 	if res.MatchedCount == 1 {
+		d.touch(ctx, col)
 		return nil
 	}
 	n, err := d.db.Collection(col).CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})

@@ -119,6 +119,7 @@ func (d *DB) DeleteRecord(ctx context.Context, kind, id string) error {
 	if res.DeletedCount == 0 {
 		return notFound("Record", "bản ghi")
 	}
+	d.touch(ctx, col)
 	return nil
 }
 

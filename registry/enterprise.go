@@ -82,10 +82,13 @@ type EnterpriseService interface {
 	UpdateEnterprise(ctx context.Context, e *Enterprise) error
 }
 
-// Page asks for one page of a list: at most Limit items after Cursor.
+// Page asks for one page of a list: at most Limit items after Cursor, and
+// with UpdatedSince set only records updated at or after it (for clients
+// that keep a copy in step).
 type Page struct {
-	Cursor string
-	Limit  int
+	Cursor       string
+	Limit        int
+	UpdatedSince time.Time
 }
 
 // MaxPageLimit caps every list.

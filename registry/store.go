@@ -32,4 +32,14 @@ type DocumentRecordService interface {
 	// FindEnterpriseDocument returns the enterprise's document record for
 	// those bytes. ENOTFOUND if it has none.
 	FindEnterpriseDocument(ctx context.Context, enterpriseID, sha string) (*Document, error)
+	// ListDocuments returns one page of document records matching f and the next cursor.
+	ListDocuments(ctx context.Context, f DocumentFilter) ([]*Document, string, error)
+}
+
+// DocumentFilter selects document records in a list.
+type DocumentFilter struct {
+	EnterpriseID string
+	BodyID       string
+	Kind         string
+	Page         Page
 }

@@ -18,11 +18,14 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/tracereg/tracereg/registry"
 )
@@ -36,6 +39,10 @@ type Config struct {
 	DataDir       string // where a generated signing key is kept
 	JWTKey        []byte // Ed25519 seed from configuration; nil: generated into DataDir
 	PublicBaseURL string
+	// RateLimit is how many requests one caller (a signed-in user, else an
+	// address) may make per minute in this process: 0 means 1,200; negative
+	// turns the limit off. Sign-in has its own, stricter throttle.
+	RateLimit int
 }
 
 // API holds the handlers' dependencies.
@@ -82,6 +89,9 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 	a := &API{store: store, docs: cfg.Documents, clock: cfg.Clock, log: cfg.Logger, keys: keys, base: cfg.PublicBaseURL,
 		imports: make(chan struct{}, MaxConcurrentImports)}
 	g := app.Group(Prefix, a.identify)
+	if cfg.RateLimit >= 0 {
+		g.Use(rateLimit(cmp.Or(cfg.RateLimit, 1200)))
+	}
 	a.mountAuth(g)
 	a.mountResources(g)
 	a.mountDocuments(g)
@@ -138,4 +148,23 @@ func openAPIPath(p string) string {
 func actor(c *fiber.Ctx) registry.Actor {
 	a, _ := registry.ActorFrom(c.UserContext())
 	return a
+}
+
+// rateLimit answers 429 (with Retry-After) past max requests a minute from
+// one caller: the signed-in user, or the address for anonymous calls.
+func rateLimit(max int) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			if me := actor(c); !me.Anonymous() {
+				return "u:" + me.UserID
+			}
+			return "ip:" + c.IP()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return registry.Errorf(registry.ETOOMANY, "Too many requests; wait a minute and try again.",
+				"Quá nhiều yêu cầu; vui lòng đợi một phút rồi thử lại.")
+		},
+	})
 }

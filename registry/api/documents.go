@@ -25,6 +25,8 @@ func documentTarget(d *registry.Document) registry.Resource {
 func (a *API) mountDocuments(g fiber.Router) {
 	a.add(g, routeDoc{Method: "POST", Summary: "Upload a document (multipart: file, title, kind, public, enterprise_id or body_id for admins); PDF, PNG, JPEG or WebP up to 20 MiB",
 		Tag: "documents", RequestType: "multipart/form-data", Response: registry.Document{}, Status: fiber.StatusCreated, Idempotent: true}, "/documents", a.uploadDocument)
+	a.add(g, routeDoc{Method: "GET", Summary: "List document records: an enterprise its own, a certifier its body's, inspectors and admins all",
+		Tag: "documents", Response: listOf[registry.Document]{}, Query: []string{"limit", "cursor", "updated_since", "enterprise", "kind"}}, "/documents", a.listDocuments)
 	a.add(g, routeDoc{Method: "GET", Summary: "Read a document's record", Tag: "documents", Response: registry.Document{}}, "/documents/:id", a.getDocument)
 	a.add(g, routeDoc{Method: "GET", Summary: "Download a document (anyone, when its owner made it public)", Tag: "documents",
 		RequestType: "application/octet-stream"}, "/documents/:id/content", a.downloadDocument)
@@ -210,4 +212,32 @@ func (a *API) deleteDocument(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (a *API) listDocuments(c *fiber.Ctx) error {
+	me := actor(c)
+	scope, err := registry.Scope(me, registry.KindDocument)
+	if err != nil {
+		return err
+	}
+	p, err := page(c)
+	if err != nil {
+		return err
+	}
+	f := registry.DocumentFilter{EnterpriseID: scope, Page: p}
+	if f.EnterpriseID, err = scoped(c, scope); err != nil {
+		return err
+	}
+	if f.Kind, err = queryText(c, "kind"); err != nil {
+		return err
+	}
+	if me.Role == registry.RoleCertifier {
+		// A certifier lists its own body's documents, never an enterprise's.
+		f.EnterpriseID, f.BodyID = "", me.BodyID
+	}
+	docs, next, err := a.store.ListDocuments(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(listOf[registry.Document]{Items: nonNil(docs), NextCursor: next})
 }

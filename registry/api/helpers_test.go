@@ -83,7 +83,14 @@ var seq atomic.Int64
 
 func uniq() int64 { return seq.Add(1) }
 
+// newEnv is a fresh database and API with the rate limit off, so the matrix
+// and the benchmarks measure what they mean to (TestRateLimit turns it on).
 func newEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvWith(t, -1)
+}
+
+func newEnvWith(t testing.TB, rateLimit int) *env {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
 	db := mongotest.NewWithClock(t, clock)
@@ -100,7 +107,8 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(app, Config{Store: db, Documents: docs, Clock: clock, Logger: logger, DataDir: t.TempDir()})
+	cfg := Config{Store: db, Documents: docs, Clock: clock, Logger: logger, DataDir: t.TempDir(), RateLimit: rateLimit}
+	a, err := New(app, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,6 +140,14 @@ func page(c *fiber.Ctx) (registry.Page, error) {
 	if len(p.Cursor) > 100 {
 		return p, fieldErr("cursor", "cursor", "is not a cursor this list returned", "không phải con trỏ do danh sách này trả về")
 	}
+	if s := c.Query("updated_since"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return p, fieldErr("updated_since", "datetime", "must be a time in RFC 3339 form, such as 2026-11-27T08:00:00+07:00",
+				"phải là thời điểm dạng RFC 3339, ví dụ 2026-11-27T08:00:00+07:00")
+		}
+		p.UpdatedSince = t
+	}
 	return p.Normalize(), nil
 }
 

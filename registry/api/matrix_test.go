@@ -227,6 +227,7 @@ func matrixCases() []matrixCase {
 		body, ct := multipartDoc(e, e.e1.ID)
 		return request{method: "POST", path: v1 + "/documents", body: body, contentType: ct}
 	}, want{201, 403, 403, 201, 403, 401})
+	add("GET", "/documents", get(fixed(v1+"/documents")), want{200, 200, 200, 200, 200, 401})
 	docPath := func(e *env) string { return v1 + "/documents/" + e.doc1.ID }
 	add("GET", "/documents/{id}", get(docPath), want{200, 200, 404, 200, 404, 401})
 	add("GET", "/documents/{id}/content", get(func(e *env) string { return docPath(e) + "/content" }), want{200, 200, 404, 200, 404, 401})

@@ -47,7 +47,7 @@ func setIDVersion(v any, id string, version int) {
 
 func mountResource[T any](a *API, g fiber.Router, r resource[T]) {
 	var zero T
-	a.add(g, routeDoc{Method: "GET", Summary: "List " + r.tag, Tag: r.tag, Response: listOf[T]{}, Query: append([]string{"limit", "cursor"}, r.listQuery...)},
+	a.add(g, routeDoc{Method: "GET", Summary: "List " + r.tag, Tag: r.tag, Response: listOf[T]{}, Query: append([]string{"limit", "cursor", "updated_since"}, r.listQuery...)},
 		r.path, func(c *fiber.Ctx) error { return listHandler(a, c, r) })
 	a.add(g, routeDoc{Method: "GET", Summary: "Read one of " + r.tag + " (sends ETag)", Tag: r.tag, Response: zero},
 		r.path+"/:id", func(c *fiber.Ctx) error { return getHandler(a, c, r) })

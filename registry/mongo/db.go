@@ -204,6 +204,9 @@ func list[T any](ctx context.Context, d *DB, col string, filter bson.D, page reg
 		}
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: page.Cursor}}})
 	}
+	if !page.UpdatedSince.IsZero() {
+		filter = append(filter, bson.E{Key: "updated_at", Value: bson.D{{Key: "$gte", Value: page.UpdatedSince.UTC()}}})
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(page.Limit + 1))
 	cur, err := d.db.Collection(col).Find(ctx, filter, opts)
 	if err != nil {

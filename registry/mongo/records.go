@@ -348,3 +348,9 @@ func (d *DB) FindDocument(ctx context.Context, id string) (*registry.Document, e
 func (d *DB) FindEnterpriseDocument(ctx context.Context, enterpriseID, sha string) (*registry.Document, error) {
 	return findOne[registry.Document](ctx, d, colDocuments, bson.D{{Key: "enterprise_id", Value: enterpriseID}, {Key: "blob.sha256", Value: sha}}, "Document", "tài liệu")
 }
+
+// ListDocuments implements registry.DocumentRecordService.
+func (d *DB) ListDocuments(ctx context.Context, f registry.DocumentFilter) ([]*registry.Document, string, error) {
+	filter := addEq(addEq(addEq(bson.D{}, "enterprise_id", f.EnterpriseID), "body_id", f.BodyID), "kind", f.Kind)
+	return list(ctx, d, colDocuments, filter, f.Page, func(x *registry.Document) string { return x.ID })
+}

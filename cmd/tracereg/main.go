@@ -253,6 +253,7 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 		"documents", map[bool]string{true: "disk", false: "s3"}[cfg.S3Endpoint == ""])
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
+	go sweep(ctx, m.Store, logger, time.Hour)
 	select {
 	case err := <-errc:
 		return err
@@ -302,4 +303,25 @@ func (m *Main) NewApp() (*fiber.App, error) {
 func authorizeLabels(c *fiber.Ctx, enterpriseID string) error {
 	actor, _ := registry.ActorFrom(c.UserContext())
 	return registry.Authorize(actor, registry.ActUpdate, registry.Resource{Kind: registry.KindBatch, EnterpriseID: enterpriseID})
+}
+
+// sweep deletes expired refresh tokens and old idempotency records every
+// interval until ctx ends (TTL indexes are outside the portable subset).
+func sweep(ctx context.Context, s registry.Sweeper, logger *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		res, err := s.Sweep(ctx, time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("sweep", "err", err)
+		case res.RefreshTokens+res.IdempotencyRecords > 0:
+			logger.Info("sweep", "refresh_tokens", res.RefreshTokens, "idempotency_records", res.IdempotencyRecords)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

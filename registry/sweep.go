@@ -1,0 +1,24 @@
+package registry
+
+import (
+	"context"
+	"time"
+)
+
+// IdempotencyRetention is how long the answer to an Idempotency-Key is kept:
+// a client retrying later than this gets a fresh request.
+const IdempotencyRetention = 24 * time.Hour
+
+// SweepResult counts what one sweep deleted.
+type SweepResult struct {
+	RefreshTokens      int64
+	IdempotencyRecords int64
+}
+
+// Sweeper deletes records that have outlived their use. It stands in for
+// TTL indexes, which are outside the portable MongoDB subset.
+type Sweeper interface {
+	// Sweep deletes refresh tokens expired before now and idempotency records
+	// older than IdempotencyRetention. Safe to run on several replicas at once.
+	Sweep(ctx context.Context, now time.Time) (SweepResult, error)
+}

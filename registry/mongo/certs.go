@@ -14,20 +14,7 @@ func (d *DB) CreateCertificate(ctx context.Context, c *registry.Certificate) err
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	var p registry.Problems
-	if err := d.requireOwned(ctx, &p, "body_id", colBodies, []string{c.BodyID}, ""); err != nil {
-		return err
-	}
-	if err := d.requireOwned(ctx, &p, "holder_id", colEnterprises, []string{c.HolderID}, ""); err != nil {
-		return err
-	}
-	if err := d.requireOwned(ctx, &p, "scope_product_ids", colProducts, c.ScopeProductIDs, c.HolderID); err != nil {
-		return err
-	}
-	if err := d.requireOwned(ctx, &p, "scope_facility_ids", colFacilities, c.ScopeFacilityIDs, c.HolderID); err != nil {
-		return err
-	}
-	if err := p.Err(); err != nil {
+	if err := d.checkCertificateRefs(ctx, c); err != nil {
 		return err
 	}
 	now := d.now()
@@ -35,6 +22,27 @@ func (d *DB) CreateCertificate(ctx context.Context, c *registry.Certificate) err
 	c.ID, c.CreatedAt, c.UpdatedAt, c.Version = newID(), now, now, 1
 	c.History = []registry.StatusChange{{Status: registry.CertActive, Reason: "issued", On: c.IssuedOn, At: now, By: actor.Username}}
 	return d.insertOne(ctx, colCertificates, c, errCertTaken)
+}
+
+// checkCertificateRefs checks that the body and holder exist and that the
+// scope names only the holder's products and sites.
+func (d *DB) checkCertificateRefs(ctx context.Context, c *registry.Certificate) error {
+	var p registry.Problems
+	for _, check := range []struct {
+		field, col string
+		ids        []string
+		owner      string
+	}{
+		{"body_id", colBodies, []string{c.BodyID}, ""},
+		{"holder_id", colEnterprises, []string{c.HolderID}, ""},
+		{"scope_product_ids", colProducts, c.ScopeProductIDs, c.HolderID},
+		{"scope_facility_ids", colFacilities, c.ScopeFacilityIDs, c.HolderID},
+	} {
+		if err := d.requireOwned(ctx, &p, check.field, check.col, check.ids, check.owner); err != nil {
+			return err
+		}
+	}
+	return p.Err()
 }
 
 // FindCertificate implements registry.CertificateService.

@@ -136,17 +136,7 @@ func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) err
 	if old.BodyID != c.BodyID {
 		return fieldError("body_id", "immutable", "a certificate stays with the body that issued it", "chứng nhận không thể chuyển sang tổ chức khác")
 	}
-	var p registry.Problems
-	if err := d.requireOwned(ctx, &p, "holder_id", colEnterprises, []string{c.HolderID}, ""); err != nil {
-		return err
-	}
-	if err := d.requireOwned(ctx, &p, "scope_product_ids", colProducts, c.ScopeProductIDs, c.HolderID); err != nil {
-		return err
-	}
-	if err := d.requireOwned(ctx, &p, "scope_facility_ids", colFacilities, c.ScopeFacilityIDs, c.HolderID); err != nil {
-		return err
-	}
-	if err := p.Err(); err != nil {
+	if err := d.checkCertificateRefs(ctx, c); err != nil {
 		return err
 	}
 	read := c.Version

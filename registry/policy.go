@@ -8,6 +8,15 @@ package registry
 // records exist. EFORBIDDEN is for records the actor can see but may not
 // change (a certifier and another body's certificate) and for whole kinds the
 // role never touches (an enterprise user and the user list).
+//
+// The programme's records: province staff (admin) keep support records,
+// experts, training courses and the good-practice library; inspectors read
+// them all. An enterprise reads the support it received (never changes it),
+// keeps its own benchmarking entries (create, read, update; deleting one is
+// for admin) and reads the good-practice library. Experts (personal data)
+// and courses (which name every participating enterprise) are for province
+// staff and inspectors only. Certifiers read the good-practice library and
+// nothing else of the programme.
 
 // Actions.
 const (
@@ -37,6 +46,12 @@ const (
 	KindUser         = "user"
 	KindAudit        = "audit"
 	KindAPIKey       = "api_key"
+	// The province's programme (programme.go, benchmark.go).
+	KindSupport      = "support_record"
+	KindExpert       = "expert"
+	KindCourse       = "training_course"
+	KindBenchmark    = "benchmark_entry"
+	KindGoodPractice = "good_practice"
 )
 
 // Resource is what the policy needs to know of a record: its kind and owners.
@@ -44,7 +59,7 @@ type Resource struct {
 	Kind string
 	// EnterpriseID owns the record: the enterprise itself, the holder of a
 	// certificate, the enterprise of a facility, product, batch, event,
-	// announcement or document.
+	// announcement, document, support record or benchmarking entry.
 	EnterpriseID string
 	// BodyID is the certification body of a certificate, the body itself, or
 	// the owner of a body's document.
@@ -104,8 +119,8 @@ func authorizeInspector(action string, t Resource) error {
 
 func authorizeCertifier(a Actor, action string, t Resource) error {
 	switch t.Kind {
-	case KindEnterprise, KindProduct, KindFacility, KindStandard, KindBody:
-		// Holders' basics and the catalogues, read-only.
+	case KindEnterprise, KindProduct, KindFacility, KindStandard, KindBody, KindGoodPractice:
+		// Holders' basics, the catalogues and the good-practice library, read-only.
 		if action == ActRead {
 			return nil
 		}
@@ -135,8 +150,21 @@ func authorizeCertifier(a Actor, action string, t Resource) error {
 func authorizeEnterprise(a Actor, action string, t Resource) error {
 	own := a.EnterpriseID != "" && t.EnterpriseID == a.EnterpriseID
 	switch t.Kind {
-	case KindStandard, KindBody:
+	case KindStandard, KindBody, KindGoodPractice:
 		if action == ActRead {
+			return nil
+		}
+		return errForbidden
+	case KindBenchmark:
+		// Its own yearly figures: entered, read and corrected by the enterprise.
+		if !own {
+			if action == ActCreate {
+				return errForbidden
+			}
+			return errHidden
+		}
+		switch action {
+		case ActRead, ActCreate, ActUpdate:
 			return nil
 		}
 		return errForbidden
@@ -172,19 +200,19 @@ func authorizeEnterprise(a Actor, action string, t Resource) error {
 			return errForbidden
 		}
 		return errHidden
-	case KindCertificate:
+	case KindCertificate, KindSupport:
 		if own && action == ActRead {
 			return nil
 		}
 		if own {
-			return errForbidden // the body that issued it changes it
+			return errForbidden // the body that issued it (the province, for support) changes it
 		}
 		if action == ActCreate {
 			return errForbidden
 		}
 		return errHidden
 	}
-	return errForbidden
+	return errForbidden // experts, courses, users, the audit log
 }
 
 func ownKey(a Actor, t Resource) error {
@@ -206,7 +234,7 @@ func Scope(a Actor, kind string) (enterpriseID string, err error) {
 	}
 	if a.Role == RoleEnterprise {
 		switch kind {
-		case KindStandard, KindBody:
+		case KindStandard, KindBody, KindGoodPractice:
 			return "", nil
 		}
 		return a.EnterpriseID, nil

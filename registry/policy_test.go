@@ -27,6 +27,11 @@ func TestAuthorize(t *testing.T) {
 	user := Resource{Kind: KindUser}
 	audit := Resource{Kind: KindAudit}
 	key := Resource{Kind: KindAPIKey, UserID: "u-e1"}
+	support := Resource{Kind: KindSupport, EnterpriseID: ent1}
+	bench := Resource{Kind: KindBenchmark, EnterpriseID: ent1}
+	expert := Resource{Kind: KindExpert}
+	course := Resource{Kind: KindCourse}
+	practice := Resource{Kind: KindGoodPractice}
 
 	const ok = ""
 	for _, tc := range []struct {
@@ -86,6 +91,34 @@ func TestAuthorize(t *testing.T) {
 		{"other tenant reads a public document", other, ActRead, publicDoc, ok},
 		{"other tenant revokes the key", other, ActDelete, key, ENOTFOUND},
 		{"admin revokes anyone's key", admin, ActDelete, key, ok},
+
+		{"admin records support", admin, ActCreate, support, ok},
+		{"admin deletes a benchmarking entry", admin, ActDelete, bench, ok},
+		{"inspector reads support", inspector, ActRead, support, ok},
+		{"inspector reads an expert", inspector, ActRead, expert, ok},
+		{"inspector reads benchmarking entries", inspector, ActRead, bench, ok},
+		{"inspector changes a course", inspector, ActUpdate, course, EFORBIDDEN},
+		{"inspector writes a good practice", inspector, ActCreate, practice, EFORBIDDEN},
+		{"certifier reads support", certifier, ActRead, support, EFORBIDDEN},
+		{"certifier reads an expert", certifier, ActRead, expert, EFORBIDDEN},
+		{"certifier reads benchmarking entries", certifier, ActRead, bench, EFORBIDDEN},
+		{"certifier reads a good practice", certifier, ActRead, practice, ok},
+		{"certifier writes a good practice", certifier, ActUpdate, practice, EFORBIDDEN},
+		{"owner reads its support", owner, ActRead, support, ok},
+		{"owner changes its support", owner, ActUpdate, support, EFORBIDDEN},
+		{"owner records support", owner, ActCreate, support, EFORBIDDEN},
+		{"other tenant reads the support", other, ActRead, support, ENOTFOUND},
+		{"owner enters its benchmarking figures", owner, ActCreate, bench, ok},
+		{"owner corrects its benchmarking figures", owner, ActUpdate, bench, ok},
+		{"owner deletes its benchmarking figures", owner, ActDelete, bench, EFORBIDDEN},
+		{"other tenant reads the benchmarking entry", other, ActRead, bench, ENOTFOUND},
+		{"other tenant updates the benchmarking entry", other, ActUpdate, bench, ENOTFOUND},
+		{"other tenant enters figures for enterprise 1", other, ActCreate, bench, EFORBIDDEN},
+		{"owner reads an expert", owner, ActRead, expert, EFORBIDDEN},
+		{"owner reads a course", owner, ActRead, course, EFORBIDDEN},
+		{"owner reads a good practice", owner, ActRead, practice, ok},
+		{"owner writes a good practice", owner, ActCreate, practice, EFORBIDDEN},
+		{"anonymous reads a good practice", nobody, ActRead, practice, EUNAUTHORIZED},
 	} {
 		err := Authorize(tc.a, tc.action, tc.r)
 		if got := ErrorCode(err); got != tc.want {
@@ -101,6 +134,15 @@ func TestScope(t *testing.T) {
 	}
 	if s, err := Scope(owner, KindStandard); err != nil || s != "" {
 		t.Fatalf("enterprise user's standards: %q %v", s, err)
+	}
+	if s, err := Scope(owner, KindBenchmark); err != nil || s != "e1" {
+		t.Fatalf("enterprise user's benchmarking entries: %q %v", s, err)
+	}
+	if s, err := Scope(owner, KindGoodPractice); err != nil || s != "" {
+		t.Fatalf("enterprise user's good practices: %q %v", s, err)
+	}
+	if _, err := Scope(owner, KindExpert); ErrorCode(err) != EFORBIDDEN {
+		t.Fatalf("enterprise user listing experts: %v", err)
 	}
 	if _, err := Scope(owner, KindUser); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("enterprise user listing users: %v", err)

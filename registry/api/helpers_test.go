@@ -52,16 +52,24 @@ type env struct {
 	db    *mongo.DB
 	clock *testClock
 
-	e1, e2   *registry.Enterprise
-	body     *registry.CertificationBody
-	body2    *registry.CertificationBody
-	fac1     *registry.Facility
-	prod1    *registry.Product
-	batch1   *registry.Batch
-	cert1    *registry.Certificate
-	ann1     *registry.ConformityAnnouncement
-	std1     *registry.Standard
-	doc1     *registry.Document
+	e1, e2 *registry.Enterprise
+	body   *registry.CertificationBody
+	body2  *registry.CertificationBody
+	fac1   *registry.Facility
+	prod1  *registry.Product
+	batch1 *registry.Batch
+	cert1  *registry.Certificate
+	ann1   *registry.ConformityAnnouncement
+	std1   *registry.Standard
+	doc1   *registry.Document
+
+	// The programme's records (of enterprise 1 where they belong to one).
+	support1  *registry.SupportRecord
+	expert1   *registry.Expert
+	course1   *registry.TrainingCourse
+	bench1    *registry.BenchmarkEntry
+	practice1 *registry.GoodPractice
+
 	tokens   map[string]string // role name → access token
 	users    map[string]*registry.User
 	password string
@@ -154,6 +162,7 @@ func (e *env) seed() {
 	e.std1 = &registry.Standard{Code: fmt.Sprintf("TCVN %d:2014", uniq()), TitleVI: "Cà phê nhân"}
 	must(t, s.CreateStandard(ctx, e.std1))
 	e.doc1 = e.newDocument(e.e1.ID, false)
+	e.seedProgramme()
 
 	e.password = "correct horse battery"
 	hash, err := registry.HashPassword(e.password)
@@ -317,6 +326,7 @@ func (e *env) snapshot() map[string]int {
 	events, err := e.db.ListBatchEvents(ctx, e.batch1.ID)
 	must(e.t, err)
 	out["events(batch1)"] = len(events)
+	e.snapshotProgramme(out) // programme_test.go
 	// Versions too: a refused update must not have bumped anything.
 	for _, x := range ents {
 		out["v:"+x.ID] = x.Version

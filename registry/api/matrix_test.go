@@ -200,6 +200,61 @@ func matrixCases() []matrixCase {
 		map[string]any{"name_en": "Body A"},
 		readAll, readAll, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
 
+	// The province's programme (see programme.go for who may do what).
+	staffOnly := want{200, 200, 403, 403, 403, 401}
+	newSupport := func(e *env) *registry.SupportRecord {
+		return &registry.SupportRecord{EnterpriseID: e.e1.ID, Kind: "digital_transformation", Year: 2026, FundingSource: "provincial_budget", AmountVND: 20_000_000}
+	}
+	crud("/support-records",
+		func(e *env) string { return v1 + "/support-records/" + e.support1.ID },
+		func(e *env) any { return newSupport(e) },
+		func(e *env) string {
+			x := newSupport(e)
+			must(e.t, e.db.CreateSupportRecord(e.ctx(), x))
+			return v1 + "/support-records/" + x.ID
+		},
+		map[string]any{"note": "Đã nghiệm thu"},
+		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, adminOnlyCreate, want{200, 403, 403, 403, 404, 401}, want{204, 403, 403, 403, 404, 401})
+	crud("/experts",
+		func(e *env) string { return v1 + "/experts/" + e.expert1.ID },
+		func(e *env) any { return newExpert() },
+		func(e *env) string {
+			x := newExpert()
+			must(e.t, e.db.CreateExpert(e.ctx(), x))
+			return v1 + "/experts/" + x.ID
+		},
+		map[string]any{"employer": "Sở KH&CN"},
+		staffOnly, staffOnly, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
+	crud("/training-courses",
+		func(e *env) string { return v1 + "/training-courses/" + e.course1.ID },
+		func(e *env) any { return newCourse(e) },
+		func(e *env) string {
+			x := newCourse(e)
+			must(e.t, e.db.CreateTrainingCourse(e.ctx(), x))
+			return v1 + "/training-courses/" + x.ID
+		},
+		map[string]any{"location": "Hội trường Sở"},
+		staffOnly, staffOnly, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
+	crud("/benchmark-entries",
+		func(e *env) string { return v1 + "/benchmark-entries/" + e.bench1.ID },
+		func(e *env) any { return newBenchmark(e.e1.ID, e.unusedYear(e.e1.ID), "coffee", 3_000_000_000, 40) },
+		func(e *env) string {
+			return v1 + "/benchmark-entries/" + e.newBenchmark(e.e1.ID, e.unusedYear(e.e1.ID)).ID
+		},
+		map[string]any{"employees": 42},
+		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, createOwn, writeOwn, want{204, 403, 403, 403, 404, 401})
+	add("GET", "/benchmark-entries/{id}/position", get(func(e *env) string { return v1 + "/benchmark-entries/" + e.bench1.ID + "/position" }), readOwnNoCert)
+	crud("/good-practices",
+		func(e *env) string { return v1 + "/good-practices/" + e.practice1.ID },
+		func(e *env) any { return newPractice() },
+		func(e *env) string {
+			x := newPractice()
+			must(e.t, e.db.CreateGoodPractice(e.ctx(), x))
+			return v1 + "/good-practices/" + x.ID
+		},
+		map[string]any{"year": 2026},
+		readAll, readAll, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
+
 	add("GET", "/users", get(fixed(v1+"/users")), adminOnlyWrite)
 	add("GET", "/users/{id}", get(func(e *env) string { return v1 + "/users/" + e.users[asAdmin].ID }), want{200, 403, 403, 403, 403, 401})
 	add("POST", "/users", post(fixed(v1+"/users"), func(e *env) any {

@@ -29,6 +29,8 @@ type resource[T any] struct {
 	// of the API (fields only some may change). May adjust next.
 	check     func(me registry.Actor, cur, next *T) error
 	deletable bool
+	// access, when set, tells in the OpenAPI summaries who may do what.
+	access string
 }
 
 func idOf(v any) string {
@@ -47,6 +49,13 @@ func setIDVersion(v any, id string, version int) {
 
 func mountResource[T any](a *API, g fiber.Router, r resource[T]) {
 	var zero T
+	if r.access != "" {
+		defer func(from int) {
+			for i := from; i < len(a.routes); i++ {
+				a.routes[i].Summary += ". Access: " + r.access
+			}
+		}(len(a.routes))
+	}
 	a.add(g, routeDoc{Method: "GET", Summary: "List " + r.tag, Tag: r.tag, Response: listOf[T]{}, Query: append([]string{"limit", "cursor", "updated_since"}, r.listQuery...)},
 		r.path, func(c *fiber.Ctx) error { return listHandler(a, c, r) })
 	a.add(g, routeDoc{Method: "GET", Summary: "Read one of " + r.tag + " (sends ETag)", Tag: r.tag, Response: zero},

@@ -262,6 +262,7 @@ func (a *API) mountResources(g fiber.Router) {
 	a.add(g, routeDoc{Method: "GET", Summary: "List a lot's events, oldest first", Tag: "batches", Response: listOf[registry.TraceEvent]{}}, "/batches/:id/events", a.listEvents)
 	a.add(g, routeDoc{Method: "GET", Summary: "Genealogy of a lot: up to the farm plots or down to every lot made from it", Tag: "batches",
 		Response: registry.Genealogy{}, Query: []string{"direction", "depth"}}, "/batches/:id/trace", a.trace)
+	a.mountProgramme(g) // programme.go
 	a.mountUsers(g)
 }
 

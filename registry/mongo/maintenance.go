@@ -27,6 +27,10 @@ var referrers = map[string][]referrer{
 		{colAnnouncements, "enterprise_id", "announcements", "hồ sơ công bố"},
 		{colUsers, "enterprise_id", "users", "người dùng"},
 		{colDocuments, "enterprise_id", "documents", "tài liệu"},
+		{colSupport, "enterprise_id", "support records", "bản ghi hỗ trợ"},
+		{colBenchmarks, "enterprise_id", "benchmarking entries", "số liệu đối sánh"},
+		{colCourses, "participants.enterprise_id", "training courses (participants)", "khoá tập huấn (học viên)"},
+		{colGoodPractices, "enterprise_id", "good practices", "thực hành tốt"},
 	},
 	registry.KindFacility: {
 		{colBatches, "facility_id", "batches", "lô hàng"},
@@ -43,12 +47,16 @@ var referrers = map[string][]referrer{
 		{colEvents, "batches.batch_id", "events", "sự kiện"},
 		{colEvents, "inputs.batch_id", "events (inputs)", "sự kiện (đầu vào)"},
 		{colEvents, "outputs.batch_id", "events (outputs)", "sự kiện (đầu ra)"},
+		{colSupport, "batch_id", "support records", "bản ghi hỗ trợ"},
 	},
 	registry.KindCertificate: {
 		{colBatches, "certificate_ids", "batches", "lô hàng"},
 		{colAnnouncements, "certificate_id", "announcements", "hồ sơ công bố"},
+		{colSupport, "certificate_id", "support records", "bản ghi hỗ trợ"},
 	},
-	registry.KindAnnouncement: {},
+	registry.KindAnnouncement: {
+		{colSupport, "announcement_id", "support records", "bản ghi hỗ trợ"},
+	},
 	registry.KindStandard: {
 		{colProducts, "standards", "products", "sản phẩm"},
 		{colAnnouncements, "standard_code", "announcements", "hồ sơ công bố"},
@@ -64,13 +72,22 @@ var referrers = map[string][]referrer{
 		{colStandards, "document_id", "standards", "tiêu chuẩn"},
 		{colAnnouncements, "document_ids", "announcements", "hồ sơ công bố"},
 		{colAnnouncements, "test_report_ids", "announcements (test reports)", "hồ sơ công bố (phiếu kết quả thử nghiệm)"},
+		{colGoodPractices, "document_ids", "good practices", "thực hành tốt"},
 	},
+	// The programme's records: nothing refers to them.
+	registry.KindSupport:      {},
+	registry.KindExpert:       {},
+	registry.KindCourse:       {},
+	registry.KindBenchmark:    {},
+	registry.KindGoodPractice: {},
 }
 
 var colByKind = map[string]string{
 	registry.KindEnterprise: colEnterprises, registry.KindFacility: colFacilities, registry.KindProduct: colProducts,
 	registry.KindBatch: colBatches, registry.KindCertificate: colCertificates, registry.KindAnnouncement: colAnnouncements,
 	registry.KindStandard: colStandards, registry.KindBody: colBodies, registry.KindDocument: colDocuments,
+	registry.KindSupport: colSupport, registry.KindExpert: colExperts, registry.KindCourse: colCourses,
+	registry.KindBenchmark: colBenchmarks, registry.KindGoodPractice: colGoodPractices,
 }
 
 // DeleteRecord implements registry.MaintenanceService. Without transactions

@@ -315,6 +315,9 @@ func (d *DB) SearchGoodPractices(ctx context.Context, f registry.GoodPracticeFil
 	if page.Cursor != "" {
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: page.Cursor}}})
 	}
+	if !page.UpdatedSince.IsZero() {
+		filter = append(filter, bson.E{Key: "updated_at", Value: bson.D{{Key: "$gte", Value: page.UpdatedSince.UTC()}}})
+	}
 	all, err := findAll[registry.GoodPractice](ctx, d, colGoodPractices, filter, bson.D{{Key: "_id", Value: 1}})
 	if err != nil {
 		return nil, "", err

@@ -83,13 +83,9 @@ func (d *DB) UpdateBatch(ctx context.Context, b *registry.Batch) error {
 	if err := d.checkBatchRefs(ctx, b); err != nil {
 		return err
 	}
-	read := b.Version
-	b.CreatedAt, b.UpdatedAt, b.Version, b.ShortCode = old.CreatedAt, d.now(), read+1, old.ShortCode
-	if err := d.replaceVersioned(ctx, colBatches, b.ID, read, b, errLotTaken); err != nil {
-		b.Version = read
-		return err
-	}
-	return nil
+	b.ShortCode = old.ShortCode
+	return d.replaceNext(ctx, colBatches, b.ID, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
+		func() any { return b }, errLotTaken)
 }
 
 // --- events

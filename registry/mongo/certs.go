@@ -202,11 +202,6 @@ func (d *DB) UpdateAnnouncement(ctx context.Context, a *registry.ConformityAnnou
 	if err := d.checkAnnouncementRefs(ctx, a); err != nil {
 		return err
 	}
-	read := a.Version
-	a.CreatedAt, a.UpdatedAt, a.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colAnnouncements, a.ID, read, newAnnouncementDoc(a), errReceiptTaken); err != nil {
-		a.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colAnnouncements, a.ID, stamps{&a.Version, &a.CreatedAt, &a.UpdatedAt}, old.CreatedAt,
+		func() any { return newAnnouncementDoc(a) }, errReceiptTaken)
 }

@@ -252,6 +252,27 @@ func (d *DB) replaceVersioned(ctx context.Context, col, id string, version int, 
 		"Bản ghi đã thay đổi kể từ khi bạn đọc; hãy tải lại và thử lại.")
 }
 
+// stamps are the bookkeeping fields of a record being updated.
+type stamps struct {
+	Version              *int
+	CreatedAt, UpdatedAt *time.Time
+}
+
+// replaceNext stores a record as the version after the one its caller read:
+// it keeps the stored creation time, sets the update time, bumps the version,
+// replaces the stored record only if it still has the version read, and puts
+// the version number back if the write fails. doc builds what is stored,
+// after the stamp (some records are wrapped with storage-only keys).
+func (d *DB) replaceNext(ctx context.Context, col, id string, s stamps, created time.Time, doc func() any, conflict *registry.Error) error {
+	read := *s.Version
+	*s.CreatedAt, *s.UpdatedAt, *s.Version = created, d.now(), read+1
+	if err := d.replaceVersioned(ctx, col, id, read, doc(), conflict); err != nil {
+		*s.Version = read
+		return err
+	}
+	return nil
+}
+
 // exists reports whether a record with that ID (and the extra conditions) exists.
 func (d *DB) exists(ctx context.Context, col, id string, extra ...bson.E) (bool, error) {
 	if !registry.ValidID(id) {

@@ -156,13 +156,8 @@ func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) err
 	if err := d.checkCertificateRefs(ctx, c); err != nil {
 		return err
 	}
-	read := c.Version
-	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colCertificates, c.ID, read, c, errCertTaken); err != nil {
-		c.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colCertificates, c.ID, stamps{&c.Version, &c.CreatedAt, &c.UpdatedAt}, old.CreatedAt,
+		func() any { return c }, errCertTaken)
 }
 
 // FindStandard implements registry.MaintenanceService.
@@ -179,13 +174,8 @@ func (d *DB) UpdateStandard(ctx context.Context, s *registry.Standard) error {
 	if err != nil {
 		return err
 	}
-	read := s.Version
-	s.CreatedAt, s.UpdatedAt, s.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colStandards, s.ID, read, s, errStdTaken); err != nil {
-		s.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colStandards, s.ID, stamps{&s.Version, &s.CreatedAt, &s.UpdatedAt}, old.CreatedAt,
+		func() any { return s }, errStdTaken)
 }
 
 // UpdateCertificationBody implements registry.MaintenanceService.
@@ -197,13 +187,8 @@ func (d *DB) UpdateCertificationBody(ctx context.Context, b *registry.Certificat
 	if err != nil {
 		return err
 	}
-	read := b.Version
-	b.CreatedAt, b.UpdatedAt, b.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colBodies, b.ID, read, b, errBodyTaken); err != nil {
-		b.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colBodies, b.ID, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
+		func() any { return b }, errBodyTaken)
 }
 
 // UpdateDocument implements registry.MaintenanceService.
@@ -217,11 +202,6 @@ func (d *DB) UpdateDocument(ctx context.Context, doc *registry.Document) error {
 	if err := doc.Validate(); err != nil {
 		return err
 	}
-	read := doc.Version
-	doc.UpdatedAt, doc.Version = d.now(), read+1
-	if err := d.replaceVersioned(ctx, colDocuments, doc.ID, read, doc, nil); err != nil {
-		doc.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colDocuments, doc.ID, stamps{&doc.Version, &doc.CreatedAt, &doc.UpdatedAt}, doc.CreatedAt,
+		func() any { return doc }, nil)
 }

@@ -103,13 +103,8 @@ func (d *DB) UpdateSupportRecord(ctx context.Context, s *registry.SupportRecord)
 	if err := d.checkSupportLinks(ctx, s); err != nil {
 		return err
 	}
-	read := s.Version
-	s.CreatedAt, s.UpdatedAt, s.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colSupport, s.ID, read, s, nil); err != nil {
-		s.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colSupport, s.ID, stamps{&s.Version, &s.CreatedAt, &s.UpdatedAt}, old.CreatedAt,
+		func() any { return s }, nil)
 }
 
 // --- experts
@@ -142,13 +137,8 @@ func (d *DB) UpdateExpert(ctx context.Context, e *registry.Expert) error {
 	if err != nil {
 		return err
 	}
-	read := e.Version
-	e.CreatedAt, e.UpdatedAt, e.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colExperts, e.ID, read, e, nil); err != nil {
-		e.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colExperts, e.ID, stamps{&e.Version, &e.CreatedAt, &e.UpdatedAt}, old.CreatedAt,
+		func() any { return e }, nil)
 }
 
 // --- training courses
@@ -210,13 +200,8 @@ func (d *DB) UpdateTrainingCourse(ctx context.Context, c *registry.TrainingCours
 	if err := d.checkParticipants(ctx, c); err != nil {
 		return err
 	}
-	read := c.Version
-	c.CreatedAt, c.UpdatedAt, c.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colCourses, c.ID, read, c, nil); err != nil {
-		c.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colCourses, c.ID, stamps{&c.Version, &c.CreatedAt, &c.UpdatedAt}, old.CreatedAt,
+		func() any { return c }, nil)
 }
 
 // --- benchmarking entries
@@ -261,13 +246,8 @@ func (d *DB) UpdateBenchmarkEntry(ctx context.Context, b *registry.BenchmarkEntr
 	if old.EnterpriseID != b.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
-	read := b.Version
-	b.CreatedAt, b.UpdatedAt, b.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colBenchmarks, b.ID, read, b, errBenchmarkTaken); err != nil {
-		b.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colBenchmarks, b.ID, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
+		func() any { return b }, errBenchmarkTaken)
 }
 
 // --- good practices
@@ -347,13 +327,8 @@ func (d *DB) UpdateGoodPractice(ctx context.Context, g *registry.GoodPractice) e
 	if err := d.checkPracticeLinks(ctx, g); err != nil {
 		return err
 	}
-	read := g.Version
-	g.CreatedAt, g.UpdatedAt, g.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colGoodPractices, g.ID, read, g, nil); err != nil {
-		g.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colGoodPractices, g.ID, stamps{&g.Version, &g.CreatedAt, &g.UpdatedAt}, old.CreatedAt,
+		func() any { return g }, nil)
 }
 
 // --- scan counters (read-only here; registry/mongo/scans.go writes them)

@@ -60,13 +60,8 @@ func (d *DB) UpdateEnterprise(ctx context.Context, e *registry.Enterprise) error
 	if err != nil {
 		return err
 	}
-	read := e.Version
-	e.CreatedAt, e.UpdatedAt, e.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colEnterprises, e.ID, read, e, errTaxCodeTaken); err != nil {
-		e.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colEnterprises, e.ID, stamps{&e.Version, &e.CreatedAt, &e.UpdatedAt}, old.CreatedAt,
+		func() any { return e }, errTaxCodeTaken)
 }
 
 // addEq adds field == value to a filter when value is set. Values are always
@@ -117,13 +112,8 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 	if old.EnterpriseID != f.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
-	read := f.Version
-	f.CreatedAt, f.UpdatedAt, f.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colFacilities, f.ID, read, f, nil); err != nil {
-		f.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colFacilities, f.ID, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
+		func() any { return f }, nil)
 }
 
 func fieldError(field, rule, en, vi string) error {
@@ -205,13 +195,9 @@ func (d *DB) UpdateProduct(ctx context.Context, pr *registry.Product) error {
 	if old.EnterpriseID != pr.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
-	read := pr.Version
-	pr.CreatedAt, pr.UpdatedAt, pr.Version, pr.ShortCode = old.CreatedAt, d.now(), read+1, old.ShortCode
-	if err := d.replaceVersioned(ctx, colProducts, pr.ID, read, newProductDoc(pr), errGTINTaken); err != nil {
-		pr.Version = read
-		return err
-	}
-	return nil
+	pr.ShortCode = old.ShortCode
+	return d.replaceNext(ctx, colProducts, pr.ID, stamps{&pr.Version, &pr.CreatedAt, &pr.UpdatedAt}, old.CreatedAt,
+		func() any { return newProductDoc(pr) }, errGTINTaken)
 }
 
 // --- certification bodies
@@ -313,13 +299,8 @@ func (d *DB) UpdateUser(ctx context.Context, u *registry.User) error {
 	if err != nil {
 		return err
 	}
-	read := u.Version
-	u.CreatedAt, u.UpdatedAt, u.Version = old.CreatedAt, d.now(), read+1
-	if err := d.replaceVersioned(ctx, colUsers, u.ID, read, u, errUserTaken); err != nil {
-		u.Version = read
-		return err
-	}
-	return nil
+	return d.replaceNext(ctx, colUsers, u.ID, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
+		func() any { return u }, errUserTaken)
 }
 
 // CountUsers implements registry.UserService.

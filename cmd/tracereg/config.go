@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/tracereg/tracereg/registry"
 )
 
 // Config is read only from environment variables and checked at start.
@@ -29,6 +32,9 @@ type Config struct {
 	S3Region       string
 	TrustedProxies []string
 	JWTKey         []byte // Ed25519 seed; empty: generated into the data directory
+	// Calendar and Inbox set the conformity announcement deadlines.
+	Calendar registry.WorkCalendar
+	Inbox    registry.InboxRules
 }
 
 // envVars documents every variable: the README's table is checked against it.
@@ -50,6 +56,10 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"S3_REGION", "", "S3 region, if the service needs one"},
 	{"TRACEREG_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
+	{"TRACEREG_HOLIDAYS_FILE", "(built in)", "file of public holidays and make-up working days for announcement deadlines, one a line: `2026-02-16 off Tết`, `2025-02-08 work làm bù` (or JSON); unset: Vietnam's holidays 2025–2027"},
+	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
+	{"TRACEREG_RECEIPT_DAYS", "5", "working days the agency has to issue the notice of receipt of a complete dossier"},
+	{"TRACEREG_RECEIPT_FORMAT", "{seq}/{year}/TBTN-SKHCN", "number format of the notice of receipt ({seq}, {seq:3} zero-padded, {year})"},
 }
 
 // LoadConfig reads and checks the configuration; an error names the variable.
@@ -137,6 +147,33 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, bad("TRACEREG_JWT_KEY", "must be the base64 of 32 bytes (openssl rand -base64 32)")
 		}
 		c.JWTKey = seed
+	}
+	if path := getenv("TRACEREG_HOLIDAYS_FILE"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return c, bad("TRACEREG_HOLIDAYS_FILE", fmt.Sprintf("cannot be read: %v", err))
+		}
+		c.Calendar, err = registry.LoadWorkCalendar(f)
+		f.Close()
+		if err != nil {
+			return c, bad("TRACEREG_HOLIDAYS_FILE", err.Error())
+		}
+	}
+	for _, d := range []struct {
+		name string
+		to   *int
+	}{{"TRACEREG_ASK_DAYS", &c.Inbox.MissingItemsDays}, {"TRACEREG_RECEIPT_DAYS", &c.Inbox.ReceiptDays}} {
+		if v := getenv(d.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 60 {
+				return c, bad(d.name, fmt.Sprintf("must be a whole number of working days from 1 to 60, got %q", v))
+			}
+			*d.to = n
+		}
+	}
+	c.Inbox.ReceiptNumberFormat = getenv("TRACEREG_RECEIPT_FORMAT")
+	if err := c.Inbox.Validate(); err != nil {
+		return c, bad("TRACEREG_RECEIPT_FORMAT", err.Error())
 	}
 	return c, nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/tracereg/tracereg/registry/mongo"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/stats"
+	"github.com/tracereg/tracereg/registry/web"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -284,9 +285,26 @@ func (m *Main) NewApp() (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Pages outside /api/v1 that need a signed-in caller identify it the same way.
-	app.Use("/labels", a.Identify)
-	app.Use("/dashboard", a.Identify)
+	w, err := web.New(app, web.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
+		PublicBaseURL: m.Config.PublicBaseURL, Calendar: m.Config.Calendar, Inbox: m.Config.Inbox,
+		ResetDemo: m.resetDemo(), OnPublicChange: func() {
+			if m.lookup != nil {
+				m.lookup.InvalidateAll()
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	// Pages outside /api/v1 that need a signed-in caller take a browser
+	// session or an API credential.
+	for _, prefix := range []string{"/labels", "/dashboard"} {
+		app.Use(prefix, w.Identify, func(c *fiber.Ctx) error {
+			if me, _ := registry.ActorFrom(c.UserContext()); !me.Anonymous() {
+				return c.Next()
+			}
+			return a.Identify(c)
+		})
+	}
 	if err := stats.Mount(app, stats.Config{Store: m.Store, Clock: clock, Logger: m.Logger, Authorize: stats.AuthorizeActor}); err != nil {
 		return nil, err
 	}
@@ -296,6 +314,17 @@ func (m *Main) NewApp() (*fiber.App, error) {
 		return nil, err
 	}
 	return app, nil
+}
+
+// resetDemo reloads the demo data set for province staff, outside production only.
+func (m *Main) resetDemo() func(ctx context.Context) error {
+	if m.Config.Env == "production" {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		_, err := registry.SeedDemo(ctx, m.Store, m.Documents)
+		return err
+	}
 }
 
 // authorizeLabels admits the lot's own enterprise and admins to issue serials

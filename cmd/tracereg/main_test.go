@@ -46,6 +46,11 @@ func TestLoadConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"S3_USE_TLS", "maybe", "S3_USE_TLS"},
 		{"TRACEREG_TRUSTED_PROXIES", "10.0.0.1,banana", "TRACEREG_TRUSTED_PROXIES"},
 		{"TRACEREG_JWT_KEY", "c2hvcnQ=", "TRACEREG_JWT_KEY"},
+		{"TRACEREG_HOLIDAYS_FILE", "/nonexistent/holidays.txt", "TRACEREG_HOLIDAYS_FILE"},
+		{"TRACEREG_ASK_DAYS", "0", "TRACEREG_ASK_DAYS"},
+		{"TRACEREG_ASK_DAYS", "three", "TRACEREG_ASK_DAYS"},
+		{"TRACEREG_RECEIPT_DAYS", "61", "TRACEREG_RECEIPT_DAYS"},
+		{"TRACEREG_RECEIPT_FORMAT", "TBTN-{year}", "TRACEREG_RECEIPT_FORMAT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

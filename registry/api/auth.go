@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -191,13 +190,10 @@ func (a *API) identify(c *fiber.Ctx) error {
 
 var (
 	errBadKey   = registry.Errorf(registry.EUNAUTHORIZED, "The API key is not valid.", "Khóa API không hợp lệ.")
-	errDisabled = registry.Errorf(registry.EUNAUTHORIZED, "This account is disabled.", "Tài khoản này đã bị khóa.")
-	errBadLogin = registry.Errorf(registry.EUNAUTHORIZED, "Wrong username or password.", "Sai tên đăng nhập hoặc mật khẩu.")
+	errDisabled = registry.ErrDisabled
 )
 
-func actorOf(u *registry.User) registry.Actor {
-	return registry.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, EnterpriseID: u.EnterpriseID, BodyID: u.BodyID}
-}
+func actorOf(u *registry.User) registry.Actor { return registry.ActorOf(u) }
 
 // tokenRequest signs in.
 type tokenRequest struct {
@@ -229,14 +225,6 @@ type apiKeyCreated struct {
 	Key string `json:"key"`
 }
 
-// dummyHash makes a sign-in with an unknown username cost as much as one
-// with a wrong password, so timing does not tell which usernames exist.
-// It is made on first use, not at start-up (argon2id takes 64 MiB).
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := registry.HashPassword("not a real password, only for timing")
-	return h
-})
-
 func (a *API) mountAuth(g fiber.Router) {
 	a.add(g, routeDoc{Method: "POST", Summary: "Sign in with username and password: a 15-minute access token and a refresh token", Tag: "auth",
 		Public: true, Request: tokenRequest{}, Response: tokenResponse{}}, "/auth/token", a.signIn)
@@ -255,49 +243,12 @@ func (a *API) signIn(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req, 4<<10); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	now := a.clock.Now()
-	userKey, ipKey := "user:"+strings.ToLower(req.Username), "ip:"+c.IP()
-	for _, k := range []struct {
-		key string
-		t   registry.LoginThrottle
-	}{{userKey, registry.AccountThrottle}, {ipKey, registry.AddressThrottle}} {
-		f, err := a.store.LoginFailures(ctx, k.key)
-		if err != nil {
-			return err
-		}
-		if wait := k.t.Wait(f, now); wait > 0 {
-			secs := int((wait + time.Second - 1) / time.Second)
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-			return registry.Errorf(registry.ETOOMANY,
-				fmt.Sprintf("Too many failed sign-ins; try again in %d seconds.", secs),
-				fmt.Sprintf("Đăng nhập sai quá nhiều lần; thử lại sau %d giây.", secs))
-		}
+	u, wait, err := registry.SignIn(c.UserContext(), a.store, req.Username, req.Password, c.IP(), a.clock.Now())
+	if wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
-	u, err := a.store.FindUserByUsername(ctx, req.Username)
-	if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
+	if err != nil {
 		return err
-	}
-	hash := ""
-	if u != nil {
-		hash = u.PasswordHash
-	} else {
-		hash = dummyHash()
-	}
-	if !registry.VerifyPassword(hash, req.Password) || u == nil {
-		if _, err := a.store.RecordLoginFailure(ctx, userKey, now, registry.AccountThrottle.Forget); err != nil {
-			return err
-		}
-		if _, err := a.store.RecordLoginFailure(ctx, ipKey, now, registry.AddressThrottle.Forget); err != nil {
-			return err
-		}
-		return errBadLogin
-	}
-	if err := a.store.ClearLoginFailures(ctx, userKey); err != nil {
-		return err
-	}
-	if u.Disabled {
-		return errDisabled
 	}
 	return a.sendTokens(c, u, "")
 }

@@ -38,6 +38,7 @@ var indexes = map[string][]index{
 	colUsers:         {{asc("username"), true}},
 	colDocuments:     {{asc("enterprise_id"), false}, {asc("blob.sha256"), false}},
 	colReports:       {{asc("subject"), false}},
+	colSessions:      {{asc("user_id"), false}, {asc("expires_at"), false}},
 	// The province's programme (registry/mongo/programme.go).
 	colSupport:       {{asc("enterprise_id"), false}, {asc("year"), false}},
 	colExperts:       {{asc("certified_on"), false}},

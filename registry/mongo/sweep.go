@@ -24,5 +24,10 @@ func (d *DB) Sweep(ctx context.Context, now time.Time) (registry.SweepResult, er
 		return res, mapError(err, nil)
 	}
 	res.IdempotencyRecords = r.DeletedCount
+	r, err = d.db.Collection(colSessions).DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now.UTC()}}}})
+	if err != nil {
+		return res, mapError(err, nil)
+	}
+	res.Sessions = r.DeletedCount
 	return res, nil
 }

@@ -1,0 +1,74 @@
+package web
+
+import "fmt"
+
+// catalogue holds the workspaces' texts, Vietnamese first. Each workspace
+// file adds its own with addMessages; a key defined twice stops the start.
+var catalogue = map[string]map[string]string{"vi": {}, "en": {}}
+
+// addMessages adds texts; vi and en must have the same keys.
+func addMessages(vi, en map[string]string) {
+	for k := range vi {
+		if _, ok := en[k]; !ok {
+			panic(fmt.Sprintf("web: message %q has no English text", k))
+		}
+	}
+	for k := range en {
+		if _, ok := vi[k]; !ok {
+			panic(fmt.Sprintf("web: message %q has no Vietnamese text", k))
+		}
+	}
+	for lang, m := range map[string]map[string]string{"vi": vi, "en": en} {
+		for k, v := range m {
+			if _, dup := catalogue[lang][k]; dup {
+				panic(fmt.Sprintf("web: message %q defined twice", k))
+			}
+			catalogue[lang][k] = v
+		}
+	}
+}
+
+func tr(lang, key string) string {
+	if s, ok := catalogue[lang][key]; ok {
+		return s
+	}
+	return "?" + key + "?"
+}
+
+func init() {
+	addMessages(map[string]string{
+		"lang": "vi", "other_lang": "English",
+		"app_name":  "Hệ thống truy xuất nguồn gốc và chứng nhận Đắk Lắk",
+		"skip":      "Bỏ qua đến nội dung chính",
+		"signed_in": "Đang đăng nhập", "sign_out": "Đăng xuất", "password_link": "Đổi mật khẩu",
+		"login_title": "Đăng nhập", "username": "Tên đăng nhập", "password": "Mật khẩu", "login_btn": "Đăng nhập",
+		"login_hint":     "Dành cho doanh nghiệp, tổ chức chứng nhận, cán bộ kiểm tra và Sở KH&CN. Người tiêu dùng tra cứu sản phẩm không cần đăng nhập.",
+		"password_title": "Đổi mật khẩu", "current_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới",
+		"confirm_password": "Nhập lại mật khẩu mới", "password_rule": "Từ 10 đến 128 ký tự.", "save": "Lưu",
+		"flash_password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất.",
+		"form_invalid":           "Vui lòng sửa các mục được đánh dấu bên dưới. Những gì bạn đã nhập vẫn được giữ nguyên.",
+		"home":                   "Trang chính", "search": "Tìm", "search_placeholder": "Tìm kiếm", "next_page": "Trang sau",
+		"first_page": "Về trang đầu", "none": "Chưa có dữ liệu.", "actions": "Thao tác", "back": "Quay lại",
+		"cancel": "Hủy", "required": "bắt buộc", "optional": "không bắt buộc", "yes": "Có", "no": "Không",
+		"role_admin": "Sở KH&CN", "role_inspector": "Cán bộ kiểm tra", "role_certifier": "Tổ chức chứng nhận", "role_enterprise": "Doanh nghiệp",
+		"staged_file": "Đã tải lên trước đó (giữ nguyên nếu không chọn tệp khác)",
+		"public_page": "Trang tra cứu công khai",
+	}, map[string]string{
+		"lang": "en", "other_lang": "Tiếng Việt",
+		"app_name":  "Đắk Lắk traceability and certification registry",
+		"skip":      "Skip to main content",
+		"signed_in": "Signed in as", "sign_out": "Sign out", "password_link": "Change password",
+		"login_title": "Sign in", "username": "Username", "password": "Password", "login_btn": "Sign in",
+		"login_hint":     "For enterprises, certification bodies, inspectors and the Department of Science and Technology. Consumers checking a product need no account.",
+		"password_title": "Change password", "current_password": "Current password", "new_password": "New password",
+		"confirm_password": "New password again", "password_rule": "10 to 128 characters.", "save": "Save",
+		"flash_password_changed": "Password changed. Your other sessions have been signed out.",
+		"form_invalid":           "Please correct the marked fields below. What you typed has been kept.",
+		"home":                   "Home", "search": "Search", "search_placeholder": "Search", "next_page": "Next page",
+		"first_page": "First page", "none": "Nothing yet.", "actions": "Actions", "back": "Back",
+		"cancel": "Cancel", "required": "required", "optional": "optional", "yes": "Yes", "no": "No",
+		"role_admin": "Province staff", "role_inspector": "Inspector", "role_certifier": "Certification body", "role_enterprise": "Enterprise",
+		"staged_file": "Uploaded earlier (kept unless you choose another file)",
+		"public_page": "Public verification page",
+	})
+}

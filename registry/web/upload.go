@@ -1,0 +1,131 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// StagedFile is an upload already in the document store, carried by a form
+// shown again so a wrong field elsewhere never loses it. Token goes into a
+// hidden field; it is signed with the session's secret, so it names only
+// bytes this session uploaded.
+type StagedFile struct {
+	Blob  registry.Blob
+	Name  string
+	Token string
+}
+
+type stagedClaim struct {
+	SHA  string `json:"s"`
+	Name string `json:"n"`
+}
+
+func stageSign(secret string, payload []byte) string {
+	m := hmac.New(sha256.New, []byte("staged-upload:"+secret))
+	m.Write(payload)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// upload takes the file of form field `field`: a new file part is stored in
+// the document store (at most limit bytes of an allowed sniffed type); with
+// no new file, the staged token of an earlier try (field+"_staged") is used.
+// It returns nil when neither is there. The upload is kept on the form, so
+// rendering the form again offers it.
+func (w *Web) upload(c *fiber.Ctx, f *Form, field string, limit int64, allowed []string) (*StagedFile, error) {
+	s := session(c)
+	if fh, err := c.FormFile(field); err == nil && fh.Size > 0 {
+		if fh.Size > limit {
+			return nil, fieldError(field, "too_large", registry.Errorf(registry.ETOOLARGE,
+				"the file is larger than the limit", "tệp lớn hơn giới hạn cho phép"))
+		}
+		r, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		blob, err := w.cfg.Documents.Put(ctx(c), r, limit, allowed)
+		if code := registry.ErrorCode(err); code == registry.ETOOLARGE || code == registry.EMEDIATYPE {
+			return nil, fieldError(field, code, registry.PublicError(err))
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := fh.Filename
+		if len(name) > 200 {
+			name = name[:200]
+		}
+		payload, _ := json.Marshal(stagedClaim{SHA: blob.SHA256, Name: name})
+		st := StagedFile{Blob: blob, Name: name,
+			Token: base64.RawURLEncoding.EncodeToString(payload) + "." + stageSign(s.CSRF, payload)}
+		f.Staged[field] = st
+		return &st, nil
+	}
+	token := c.FormValue(field + "_staged")
+	if token == "" {
+		return nil, nil
+	}
+	enc, sig, ok := strings.Cut(token, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(enc)
+	var claim stagedClaim
+	if !ok || err != nil || !hmac.Equal([]byte(sig), []byte(stageSign(s.CSRF, payload))) || json.Unmarshal(payload, &claim) != nil {
+		return nil, fieldError(field, "staged", registry.Errorf(registry.EINVALID,
+			"the earlier upload cannot be used; choose the file again", "không dùng được tệp đã tải lên trước; hãy chọn lại tệp"))
+	}
+	blob, err := w.cfg.Documents.Stat(ctx(c), claim.SHA)
+	if err != nil {
+		return nil, err
+	}
+	st := StagedFile{Blob: blob, Name: claim.Name, Token: token}
+	f.Staged[field] = st
+	return &st, nil
+}
+
+// saveDocument records an uploaded file as a document of an enterprise (or
+// a certification body), reusing the record when the owner already has
+// those bytes.
+func (w *Web) saveDocument(c *fiber.Ctx, st *StagedFile, kind, title, enterpriseID, bodyID string) (*registry.Document, error) {
+	if enterpriseID != "" {
+		d, err := w.store.FindEnterpriseDocument(ctx(c), enterpriseID, st.Blob.SHA256)
+		if err == nil {
+			return d, nil
+		}
+		if registry.ErrorCode(err) != registry.ENOTFOUND {
+			return nil, err
+		}
+	}
+	d := &registry.Document{Title: title, Kind: kind, EnterpriseID: enterpriseID, BodyID: bodyID,
+		FileName: st.Name, CreatedBy: actor(c).Username, Blob: st.Blob}
+	if strings.TrimSpace(d.Title) == "" {
+		d.Title = st.Name
+	}
+	if err := registry.Authorize(actor(c), registry.ActCreate, registry.Resource{Kind: registry.KindDocument,
+		EnterpriseID: enterpriseID, BodyID: bodyID}); err != nil {
+		return nil, err
+	}
+	if err := w.store.CreateDocument(ctx(c), d); err != nil {
+		return nil, err
+	}
+	if err := w.audit(c, "document.create", registry.KindDocument, d.ID, d.EnterpriseID, nil, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// listPage reads ?cursor= for a list page of n records.
+func listPage(c *fiber.Ctx, n int) (registry.Page, error) {
+	p := registry.Page{Limit: n}
+	if cur := c.Query("cursor"); cur != "" {
+		if !registry.ValidID(cur) {
+			return p, fieldError("cursor", "id", registry.Errorf(registry.EINVALID, "is not a page of this list", "không phải là trang của danh sách này"))
+		}
+		p.Cursor = cur
+	}
+	return p, nil
+}

@@ -1,0 +1,130 @@
+// Package web is the signed-in side for people at work: enterprises,
+// certification bodies, inspectors and province staff. Pages are rendered on
+// the server from embedded templates, every form works without JavaScript,
+// and every action goes through the same registry services, policy
+// (registry.Authorize) and audit log as the JSON API.
+//
+// Sign-in (/login) creates a server-side session (registry.WebSession); the
+// cookie holds only its random secret. Every POST carries the session's CSRF
+// token. Handlers return errors; a form whose input fails validation is shown
+// again with each message beside its field and what was typed kept.
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+// Config is what the workspaces need from the wiring.
+type Config struct {
+	Store     registry.WebStore
+	Documents registry.DocumentStore
+	Clock     registry.Clock
+	Logger    *slog.Logger
+	// PublicBaseURL is where the public pages live (for QR links).
+	PublicBaseURL string
+	// Calendar and Inbox set the announcement deadlines (working days,
+	// public holidays, receipt number format); zero values are the defaults.
+	Calendar registry.WorkCalendar
+	Inbox    registry.InboxRules
+	// ResetDemo, when set, lets province staff reload the demo data. The
+	// wiring leaves it nil in production.
+	ResetDemo func(ctx context.Context) error
+	// OnPublicChange is called after a write the public pages show (a
+	// recall, a suspension), so this replica's cache drops at once.
+	OnPublicChange func()
+}
+
+// Web is the mounted workspace side.
+type Web struct {
+	cfg   Config
+	store registry.WebStore
+	clock registry.Clock
+	log   *slog.Logger
+	pages map[string]*template.Template
+}
+
+// Prefix is where the workspaces live.
+const Prefix = "/w"
+
+// New mounts /login, /logout, /account and the workspaces under /w.
+func New(app *fiber.App, cfg Config) (*Web, error) {
+	if cfg.Store == nil || cfg.Documents == nil {
+		return nil, fmt.Errorf("web: a store and a document store are needed")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = registry.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	// The zero Calendar and Inbox are the built-in defaults.
+	if err := cfg.Inbox.Validate(); err != nil {
+		return nil, fmt.Errorf("web: inbox rules: %w", err)
+	}
+	w := &Web{cfg: cfg, store: cfg.Store, clock: cfg.Clock, log: cfg.Logger}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	w.pages = pages
+
+	app.Get("/login", w.Identify, w.loginForm)
+	app.Post("/login", w.Identify, w.login)
+	app.Post("/logout", w.Identify, w.requireSignIn, w.checkCSRF, w.logout)
+	acc := app.Group("/account", w.Identify, w.requireSignIn, w.checkCSRF)
+	acc.Get("/password", w.passwordForm)
+	acc.Post("/password", w.changePassword)
+
+	g := app.Group(Prefix, w.Identify, w.requireSignIn, w.checkCSRF)
+	g.Get("/", w.home)
+	for _, mount := range workspaceMounts {
+		mount(w, g)
+	}
+	return w, nil
+}
+
+// workspaceMounts are the route groups of each workspace; each file adds
+// its own in an init function, so the workspaces grow without touching New.
+var workspaceMounts []func(w *Web, g fiber.Router)
+
+// addWorkspace registers a route group.
+func addWorkspace(mount func(w *Web, g fiber.Router)) {
+	workspaceMounts = append(workspaceMounts, mount)
+}
+
+// ctx returns the request's context (carrying the actor).
+func ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
+
+// actor returns who is signed in (zero when nobody).
+func actor(c *fiber.Ctx) registry.Actor {
+	a, _ := registry.ActorFrom(c.UserContext())
+	return a
+}
+
+// audit appends one entry for a write by the signed-in actor.
+func (w *Web) audit(c *fiber.Ctx, action, kind, id, enterpriseID string, before, after any) error {
+	me := actor(c)
+	e := &registry.AuditEntry{UserID: me.UserID, Username: me.Username, Role: me.Role, Action: action,
+		TargetKind: kind, TargetID: id, EnterpriseID: enterpriseID}
+	if before != nil {
+		e.BeforeSHA256 = registry.DigestJSON(before)
+	}
+	if after != nil {
+		e.AfterSHA256 = registry.DigestJSON(after)
+	}
+	return w.store.AppendAudit(c.UserContext(), e)
+}
+
+// publicChanged tells this replica's public cache that something it shows moved.
+func (w *Web) publicChanged() {
+	if w.cfg.OnPublicChange != nil {
+		w.cfg.OnPublicChange()
+	}
+}

@@ -298,7 +298,7 @@ func (m *Main) NewApp() (*fiber.App, error) {
 	// Pages outside /api/v1 that need a signed-in caller take a browser
 	// session or an API credential.
 	for _, prefix := range []string{"/labels", "/dashboard"} {
-		app.Use(prefix, w.Identify, func(c *fiber.Ctx) error {
+		app.Use(prefix, w.Identify, w.CheckSessionCSRF, func(c *fiber.Ctx) error {
 			if me, _ := registry.ActorFrom(c.UserContext()); !me.Anonymous() {
 				return c.Next()
 			}

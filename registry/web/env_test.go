@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/mongo"
@@ -61,8 +63,10 @@ const (
 // a user of every role.
 type env struct {
 	t     testing.TB
-	app   *fiber.App
-	web   *web.Web
+	app    *fiber.App
+	web    *web.Web
+	lookup *lookup.Lookup
+	base   string // where the app is served (browser tests) or a placeholder
 	db    *mongo.DB
 	docs  registry.DocumentStore
 	clock *testClock
@@ -72,7 +76,11 @@ type env struct {
 	users map[string]*registry.User
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvOn(t, nil) }
+
+// newEnvOn builds the env; with a listener it also mounts the public pages
+// (lookup) and serves everything on it, for the browser tests.
+func newEnvOn(t testing.TB, ln net.Listener) *env {
 	t.Helper()
 	clock := &testClock{t: demoNow}
 	db := mongotest.NewWithClock(t, clock)
@@ -91,11 +99,34 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(app, web.Config{Store: db, Documents: docs, Clock: clock, Logger: log, PublicBaseURL: "http://registry.test"})
+	base := "http://registry.test"
+	if ln != nil {
+		base = "http://" + ln.Addr().String()
+	}
+	e := &env{t: t, app: app, db: db, docs: docs, clock: clock, demo: demo, users: map[string]*registry.User{}, base: base}
+	e.web, err = web.New(app, web.Config{Store: db, Documents: docs, Clock: clock, Logger: log, PublicBaseURL: base,
+		OnPublicChange: func() {
+			if e.lookup != nil {
+				e.lookup.InvalidateAll()
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, web: w, db: db, docs: docs, clock: clock, demo: demo, users: map[string]*registry.User{}}
+	if ln != nil {
+		app.Use("/labels", e.web.Identify, e.web.CheckSessionCSRF) // labels are printed from the workspace, signed in
+		e.lookup, err = lookup.MountLookup(app, lookup.Config{Store: db, Documents: docs, Clock: clock, Logger: log, PublicBaseURL: base,
+			Authorize: func(c *fiber.Ctx, enterpriseID string) error {
+				me, _ := registry.ActorFrom(c.UserContext())
+				return registry.Authorize(me, registry.ActUpdate, registry.Resource{Kind: registry.KindBatch, EnterpriseID: enterpriseID})
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.lookup.Close(context.Background()) })
+		go app.Listener(ln)
+		t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
+	}
 	e.body, err = db.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
 	if err != nil {
 		t.Fatal(err)

@@ -253,3 +253,14 @@ func (w *Web) changePassword(c *fiber.Ctx) error {
 	}
 	return w.redirectFlash(c, Prefix+"/", "flash_password_changed")
 }
+
+// CheckSessionCSRF guards routes outside the workspaces that a browser
+// session may also call (printing labels): a state-changing request that a
+// session cookie identified must carry the session's CSRF token. Requests
+// with an API credential instead are not cookie-borne and pass.
+func (w *Web) CheckSessionCSRF(c *fiber.Ctx) error {
+	if session(c) == nil {
+		return c.Next()
+	}
+	return w.checkCSRF(c)
+}

@@ -1,7 +1,6 @@
-// Small progressive enhancement for the workspaces; every page works without it.
-// Buttons marked data-confirm ask before submitting their form.
-document.addEventListener("submit", function (ev) {
-  var b = ev.submitter;
-  var msg = (b && b.getAttribute("data-confirm")) || ev.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) { ev.preventDefault(); }
+// Small progressive enhancement shared by the workspaces; every page works without it.
+// A button with data-print prints the page (label sheets).
+document.addEventListener("click", function (ev) {
+  var t = ev.target.closest && ev.target.closest("[data-print]");
+  if (t) { ev.preventDefault(); window.print(); }
 });

@@ -1,0 +1,1 @@
+// Progressive enhancement of the admin workspace; every page works without it.

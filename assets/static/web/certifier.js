@@ -1,0 +1,1 @@
+// Progressive enhancement of the certifier workspace; every page works without it.

@@ -1,0 +1,1 @@
+// Progressive enhancement of the enterprise workspace; every page works without it.

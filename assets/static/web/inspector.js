@@ -1,0 +1,1 @@
+// Progressive enhancement of the inspector workspace; every page works without it.

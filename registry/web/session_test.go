@@ -84,6 +84,19 @@ func TestSignInNeedsTheLoginFormToken(t *testing.T) {
 	}
 }
 
+func TestErrorPagesCarryTheWorkspaceHeaders(t *testing.T) {
+	e := newEnv(t)
+	c := e.as(asCoop)
+	res := c.post("/logout", url.Values{"_csrf": {"wrong"}})
+	wantStatus(t, "forged token", res, http.StatusForbidden)
+	if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("error page CSP %q", csp)
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("error page Cache-Control %q", cc)
+	}
+}
+
 func TestPagesNeedSignIn(t *testing.T) {
 	e := newEnv(t)
 	res := e.anon().get("/w/")

@@ -75,14 +75,14 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 	}
 	w.pages = pages
 
-	app.Get("/login", w.Identify, w.loginForm)
-	app.Post("/login", w.Identify, w.login)
-	app.Post("/logout", w.Identify, w.requireSignIn, w.checkCSRF, w.logout)
-	acc := app.Group("/account", w.Identify, w.requireSignIn, w.checkCSRF)
+	app.Get("/login", pageHeaders, w.Identify, w.loginForm)
+	app.Post("/login", pageHeaders, w.Identify, w.login)
+	app.Post("/logout", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.logout)
+	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
 	acc.Get("/password", w.passwordForm)
 	acc.Post("/password", w.changePassword)
 
-	g := app.Group(Prefix, w.Identify, w.requireSignIn, w.checkCSRF)
+	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
 	g.Get("/", w.home)
 	for _, mount := range workspaceMounts {
 		mount(w, g)
@@ -120,6 +120,12 @@ func (w *Web) audit(c *fiber.Ctx, action, kind, id, enterpriseID string, before,
 		e.AfterSHA256 = registry.DigestJSON(after)
 	}
 	return w.store.AppendAudit(c.UserContext(), e)
+}
+
+// pageHeaders sets the workspace headers first, so error pages carry them too.
+func pageHeaders(c *fiber.Ctx) error {
+	setPageHeaders(c)
+	return c.Next()
 }
 
 // publicChanged tells this replica's public cache that something it shows moved.

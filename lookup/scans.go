@@ -64,9 +64,11 @@ func (s *scanLogger) loop() {
 	defer close(s.stopped)
 	t := time.NewTicker(s.flush)
 	defer t.Stop()
-	pending := map[[2]string]*registry.ScanTally{}
+	// One tally per code, place and month: a tally's scans all count in
+	// the month of its First (the per-month counters).
+	pending := map[[3]string]*registry.ScanTally{}
 	add := func(h scanHit) {
-		k := [2]string{h.key, h.province}
+		k := [3]string{h.key, h.province, registry.ScanMonthOf(h.at)}
 		tl := pending[k]
 		if tl == nil {
 			tl = &registry.ScanTally{Key: h.key, Province: h.province, First: h.at}

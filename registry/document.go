@@ -75,7 +75,9 @@ func (d *Document) Validate() error {
 	if err := ValidateSHA256(d.Blob.SHA256); err != nil {
 		p.Add("blob.sha256", "format", "must be 64 lowercase hex digits", "phải gồm 64 chữ số thập lục phân viết thường")
 	}
-	if d.EnterpriseID == "" && d.BodyID == "" {
+	// A regulation in the standards catalogue (the province's QCĐP, a QCVN)
+	// belongs to the catalogue, kept by province staff, not to an owner.
+	if d.EnterpriseID == "" && d.BodyID == "" && d.Kind != "regulation" {
 		p.Add("enterprise_id", "required", "a document belongs to an enterprise or a certification body", "tài liệu phải thuộc về một doanh nghiệp hoặc một tổ chức chứng nhận")
 	}
 	return p.Err()

@@ -100,7 +100,9 @@ type IndicatorInput struct {
 	Courses       []*TrainingCourse
 	// Scans are the counters of serialised codes, when a scan store was
 	// read (ScansCounted).
-	Scans        []*ScanStats
+	Scans []*ScanStats
+	// ScanMonths are the per-month counters of the same codes.
+	ScanMonths   []*ScanMonth
 	ScansCounted bool
 }
 
@@ -156,15 +158,17 @@ func newCrossTab(rows, cols []string) *CrossTab {
 	return t
 }
 
-func (t *CrossTab) add(row, col string) {
+func (t *CrossTab) add(row, col string) { t.addN(row, col, 1) }
+
+func (t *CrossTab) addN(row, col string, n int) {
 	i, j := slices.Index(t.Rows, row), slices.Index(t.Cols, col)
 	if i < 0 || j < 0 {
 		return
 	}
-	t.Counts[i][j]++
-	t.RowTotals[i]++
-	t.ColTotals[j]++
-	t.Total++
+	t.Counts[i][j] += n
+	t.RowTotals[i] += n
+	t.ColTotals[j] += n
+	t.Total += n
 }
 
 // Cell returns the count at row, col (0 for unknown keys).
@@ -232,12 +236,12 @@ type Indicators struct {
 	// Lots: traceable (published or recalled) lots by month × product
 	// category, dated by production, else harvest, else registration.
 	Lots *CrossTab `json:"lots"`
-	// Scans. The counters keep one running total and the first scan per
-	// serialised code, not a series, so scans cannot be split by month:
-	// FirstScans counts codes by the month of their first scan × product
-	// category, and ScanTotals the scans so far of those codes by category.
+	// Scans of serialised codes in the period, from the per-month
+	// counters: ScansByMonth is scans by month × product category,
+	// ScanTotals the scans by category, ScannedCodes the distinct codes
+	// scanned at least once in the period and ScanCount all their scans.
 	ScansCounted bool      `json:"scans_counted"`
-	FirstScans   *CrossTab `json:"first_scans"`
+	ScansByMonth *CrossTab `json:"scans_by_month"`
 	ScanTotals   []Tally   `json:"scan_totals"`
 	ScannedCodes int       `json:"scanned_codes"`
 	ScanCount    int64     `json:"scan_count"`
@@ -439,10 +443,9 @@ func ComputeIndicators(in IndicatorInput, period Period) Indicators {
 		out.Lots.add(LotMonth(b), cat)
 	}
 
-	// Scans: codes first scanned in the period.
+	// Scans by month × category, from the per-month counters.
 	out.ScansCounted = in.ScansCounted
-	out.FirstScans = newCrossTab(period.Months(), append(slices.Clone(ProductCategories), CategoryNone))
-	scanTotals := map[string]int{}
+	out.ScansByMonth = newCrossTab(period.Months(), append(slices.Clone(ProductCategories), CategoryNone))
 	productByGTIN := map[string]*Product{}
 	for _, p := range in.Products {
 		if p.GTIN != "" {
@@ -453,20 +456,23 @@ func ComputeIndicators(in IndicatorInput, period Period) Indicators {
 	for _, b := range in.Batches {
 		batchByCode[b.ShortCode] = b
 	}
-	for _, sc := range in.Scans {
-		month := sc.FirstScan.In(Vietnam).Format("2006-01")
-		y, _ := strconv.Atoi(month[:4])
-		if sc.Count <= 0 || !period.Contains(y) {
+	codes := map[string]bool{}
+	for _, sm := range in.ScanMonths {
+		if sm.Count <= 0 || len(sm.Month) != 7 {
 			continue
 		}
-		cat := ScanCategory(sc.Key, productByGTIN, batchByCode, categoryOf)
-		out.FirstScans.add(month, cat)
-		scanTotals[cat] += int(sc.Count)
-		out.ScannedCodes++
-		out.ScanCount += sc.Count
+		y, err := strconv.Atoi(sm.Month[:4])
+		if err != nil || !period.Contains(y) {
+			continue
+		}
+		cat := ScanCategory(sm.Key, productByGTIN, batchByCode, categoryOf)
+		out.ScansByMonth.addN(sm.Month, cat, int(sm.Count))
+		codes[sm.Key] = true
+		out.ScanCount += sm.Count
 	}
-	for _, c := range out.FirstScans.Cols {
-		out.ScanTotals = append(out.ScanTotals, Tally{c, scanTotals[c]})
+	out.ScannedCodes = len(codes)
+	for j, c := range out.ScansByMonth.Cols {
+		out.ScanTotals = append(out.ScanTotals, Tally{c, out.ScansByMonth.ColTotals[j]})
 	}
 	return out
 }
@@ -598,6 +604,12 @@ func LoadIndicatorInput(ctx context.Context, src IndicatorSource) (IndicatorInpu
 		in.Scans, err = CollectAll(ctx, func(p Page) ([]*ScanStats, string, error) {
 			return scans.ListScanStats(ctx, p)
 		})
+		if err != nil {
+			return in, err
+		}
+		in.ScanMonths, err = CollectAll(ctx, func(p Page) ([]*ScanMonth, string, error) {
+			return scans.ListScanMonths(ctx, p)
+		})
 	}
 	return in, err
 }
@@ -608,6 +620,9 @@ func LoadIndicatorInput(ctx context.Context, src IndicatorSource) (IndicatorInpu
 type ScanLister interface {
 	// ListScanStats returns one page of counters and the next cursor. EINVALID for a bad cursor.
 	ListScanStats(ctx context.Context, page Page) ([]*ScanStats, string, error)
+	// ListScanMonths returns one page of per-month counters (in storage key
+	// order) and the next cursor. EINVALID for a bad cursor.
+	ListScanMonths(ctx context.Context, page Page) ([]*ScanMonth, string, error)
 }
 
 // MaxCollected bounds CollectAll, so a runaway list cannot exhaust memory.

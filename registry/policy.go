@@ -9,6 +9,10 @@ package registry
 // change (a certifier and another body's certificate) and for whole kinds the
 // role never touches (an enterprise user and the user list).
 //
+// The agency's side of conformity announcements (ActDecide on an
+// announcement: ask for missing items, issue the notice of receipt, reject)
+// is for province staff and inspectors; so are the public's problem reports.
+//
 // The programme's records: province staff (admin) keep support records,
 // experts, training courses and the good-practice library; inspectors read
 // them all. An enterprise reads the support it received (never changes it),
@@ -46,6 +50,9 @@ const (
 	KindUser         = "user"
 	KindAudit        = "audit"
 	KindAPIKey       = "api_key"
+	// KindReport is a problem report from the public (report.go): read and
+	// handled by inspectors and province staff only.
+	KindReport = "problem_report"
 	// The province's programme (programme.go, benchmark.go).
 	KindSupport      = "support_record"
 	KindExpert       = "expert"
@@ -111,7 +118,16 @@ func authorizeInspector(action string, t Resource) error {
 		}
 		return nil
 	}
-	if action == ActRecall && t.Kind == KindBatch {
+	switch {
+	case action == ActRecall && t.Kind == KindBatch:
+		return nil
+	case action == ActDecide && t.Kind == KindAnnouncement:
+		// Inspectors are the province agency's staff: they take its decisions
+		// on conformity dossiers (missing items, notice of receipt, rejection),
+		// but never write the enterprise's own records.
+		return nil
+	case action == ActUpdate && t.Kind == KindReport:
+		// They handle the public's problem reports: assign, note, resolve.
 		return nil
 	}
 	return errForbidden

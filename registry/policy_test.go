@@ -32,6 +32,7 @@ func TestAuthorize(t *testing.T) {
 	expert := Resource{Kind: KindExpert}
 	course := Resource{Kind: KindCourse}
 	practice := Resource{Kind: KindGoodPractice}
+	report := Resource{Kind: KindReport}
 
 	const ok = ""
 	for _, tc := range []struct {
@@ -56,6 +57,18 @@ func TestAuthorize(t *testing.T) {
 		{"inspector decides on a certificate", inspector, ActDecide, cert, EFORBIDDEN},
 		{"inspector reads the audit log", inspector, ActRead, audit, ok},
 		{"inspector reads users", inspector, ActRead, user, EFORBIDDEN},
+		{"inspector decides on an announcement", inspector, ActDecide, announcement, ok},
+		{"inspector updates an announcement", inspector, ActUpdate, announcement, EFORBIDDEN},
+		{"inspector creates an announcement", inspector, ActCreate, announcement, EFORBIDDEN},
+		{"inspector updates an enterprise", inspector, ActUpdate, enterprise, EFORBIDDEN},
+		{"inspector creates an enterprise", inspector, ActCreate, Resource{Kind: KindEnterprise}, EFORBIDDEN},
+		{"inspector handles a problem report", inspector, ActUpdate, report, ok},
+		{"inspector deletes a problem report", inspector, ActDelete, report, EFORBIDDEN},
+		{"admin decides on an announcement", admin, ActDecide, announcement, ok},
+		{"certifier decides on an announcement", certifier, ActDecide, announcement, EFORBIDDEN},
+		{"certifier reads a problem report", certifier, ActRead, report, EFORBIDDEN},
+		{"owner reads a problem report", owner, ActRead, report, EFORBIDDEN},
+		{"owner handles a problem report", owner, ActUpdate, report, EFORBIDDEN},
 
 		{"certifier reads holders' basics", certifier, ActRead, enterprise, ok},
 		{"certifier changes an enterprise", certifier, ActUpdate, enterprise, EFORBIDDEN},

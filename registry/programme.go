@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -237,4 +238,85 @@ type ProgrammeStore interface {
 	ProgrammeService
 	BenchmarkService
 	GoodPracticeService
+	AnnualNotesService
+}
+
+// AnnualNotes are what only people know for a year's report to the
+// Ministry: the difficulties met and the proposals (sections IV and V of
+// the plan's report). One record per year, edited by province staff.
+type AnnualNotes struct {
+	Year         int       `json:"year" bson:"year"`
+	Difficulties string    `json:"difficulties" bson:"difficulties"`
+	Proposals    string    `json:"proposals" bson:"proposals"`
+	UpdatedBy    string    `json:"updated_by,omitempty" bson:"updated_by,omitempty"`
+	UpdatedAt    time.Time `json:"updated_at,omitzero" bson:"updated_at"`
+	// Version is 0 for a year nobody has written yet.
+	Version int `json:"version" bson:"version"`
+}
+
+// MaxNotesText bounds each of the notes' texts (characters).
+const MaxNotesText = 10000
+
+// Validate checks the notes before they are written.
+func (n *AnnualNotes) Validate() error {
+	var p Problems
+	checkYear(&p, "year", n.Year)
+	checkText(&p, "difficulties", n.Difficulties, MaxNotesText)
+	checkText(&p, "proposals", n.Proposals, MaxNotesText)
+	return p.Err()
+}
+
+// NoteLines splits a notes text into its non-empty lines (one report row each).
+func NoteLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// AnnualNotesService keeps the annual report's notes.
+type AnnualNotesService interface {
+	// FindAnnualNotes returns the notes of a year; a year nobody has
+	// written has empty notes of Version 0 and no error. EINVALID for a
+	// year out of range.
+	FindAnnualNotes(ctx context.Context, year int) (*AnnualNotes, error)
+	// SaveAnnualNotes stores n if its Version is still the stored one (0:
+	// the year has none yet) and bumps it. EINVALID, ESTALE.
+	SaveAnnualNotes(ctx context.Context, n *AnnualNotes) error
+}
+
+// Who may read and write the annual notes: province staff write, inspectors read.
+var (
+	errNotesSignIn = Errorf(EUNAUTHORIZED, "Please sign in.", "Vui lòng đăng nhập.")
+	errNotesRole   = Errorf(EFORBIDDEN, "Only the Department of Science and Technology may do this.",
+		"Chỉ Sở Khoa học và Công nghệ được thực hiện thao tác này.")
+)
+
+// CanReadAnnualNotes admits admin and inspectors.
+func CanReadAnnualNotes(me Actor) error {
+	switch {
+	case me.Anonymous():
+		return errNotesSignIn
+	case me.Role != RoleAdmin && me.Role != RoleInspector:
+		return errNotesRole
+	}
+	return nil
+}
+
+// WriteAnnualNotes stores the notes for me (admin only) as the version
+// after n.Version, the one the writer read, and stamps who wrote them.
+// The API's PUT and the workspace form both call it. EUNAUTHORIZED,
+// EFORBIDDEN, EINVALID, ESTALE.
+func WriteAnnualNotes(ctx context.Context, s AnnualNotesService, me Actor, n *AnnualNotes) error {
+	if me.Anonymous() {
+		return errNotesSignIn
+	}
+	if me.Role != RoleAdmin {
+		return errNotesRole
+	}
+	n.UpdatedBy = me.Username
+	return s.SaveAnnualNotes(ctx, n)
 }

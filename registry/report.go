@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -9,17 +11,54 @@ import (
 // ReportKinds are what a consumer may report about a product.
 var ReportKinds = []string{"counterfeit", "quality", "label", "expired", "other"}
 
+// Problem report states: open when the public sends it, assigned once an
+// inspector takes it, resolved with a resolution text (and reopened, back to
+// assigned or open, if the problem was not solved after all).
+const (
+	ReportOpen     = "open"
+	ReportAssigned = "assigned"
+	ReportResolved = "resolved"
+)
+
+// ReportStatuses are the states of a problem report, in workflow order.
+var ReportStatuses = []string{ReportOpen, ReportAssigned, ReportResolved}
+
+const (
+	maxReportNotes    = 200
+	maxReportNoteText = 2000
+)
+
 // ProblemReport is a consumer's "report a problem" about a scanned code or a
 // certificate, kept for inspectors. No login; the contact is optional.
 type ProblemReport struct {
-	ID        string    `json:"id" bson:"_id"`
-	Subject   string    `json:"subject" bson:"subject"` // the public path reported: /01/…, /l/…, /c/…
-	Kind      string    `json:"kind" bson:"kind"`
-	Message   string    `json:"message" bson:"message"`
-	Contact   string    `json:"contact,omitempty" bson:"contact,omitempty"`
-	Province  string    `json:"province,omitempty" bson:"province,omitempty"`
-	Status    string    `json:"status" bson:"status"` // open, then handled by an inspector
-	CreatedAt time.Time `json:"created_at" bson:"created_at"`
+	ID       string `json:"id" bson:"_id"`
+	Subject  string `json:"subject" bson:"subject"` // the public path reported: /01/…, /l/…, /c/…
+	Kind     string `json:"kind" bson:"kind"`
+	Message  string `json:"message" bson:"message"`
+	Contact  string `json:"contact,omitempty" bson:"contact,omitempty"`
+	Province string `json:"province,omitempty" bson:"province,omitempty"`
+	Status   string `json:"status" bson:"status"` // ReportOpen, ReportAssigned, ReportResolved
+	// Assignee is the username of the inspector handling it.
+	Assignee string `json:"assignee,omitempty" bson:"assignee,omitempty"`
+	// Notes are the handling's journal, oldest first: notes typed by
+	// inspectors and the steps of the workflow (assigned, resolved, reopened).
+	Notes      []ReportNote `json:"notes,omitempty" bson:"notes,omitempty"`
+	Resolution string       `json:"resolution,omitempty" bson:"resolution,omitempty"`
+	ResolvedBy string       `json:"resolved_by,omitempty" bson:"resolved_by,omitempty"`
+	ResolvedAt *time.Time   `json:"resolved_at,omitempty" bson:"resolved_at,omitempty"`
+	CreatedAt  time.Time    `json:"created_at" bson:"created_at"`
+	UpdatedAt  time.Time    `json:"updated_at" bson:"updated_at"`
+	Version    int          `json:"version" bson:"version"`
+}
+
+// ReportNote is one entry of a report's journal.
+type ReportNote struct {
+	// Action is what the entry records: "note", or the step taken
+	// (ReportActionAssign, ReportActionResolve, ReportActionReopen).
+	Action string    `json:"action" bson:"action"`
+	Text   string    `json:"text,omitempty" bson:"text,omitempty"`
+	By     string    `json:"by" bson:"by"`
+	At     time.Time `json:"at" bson:"at"`
 }
 
 // Validate checks a report before it is written.
@@ -36,6 +75,137 @@ func (r *ProblemReport) Validate() error {
 	if r.Province != "" && !ValidProvince(r.Province) {
 		p.Add("province", "province", "must be a province code such as VN-33", "phải là mã tỉnh, ví dụ VN-33")
 	}
+	if r.Status != "" {
+		oneOf(&p, "status", r.Status, ReportStatuses)
+	}
+	checkText(&p, "assignee", r.Assignee, 64)
+	if r.Status == ReportAssigned && r.Assignee == "" {
+		p.Add("assignee", "required", "an assigned report names its inspector", "phản ánh đã phân công phải có cán bộ xử lý")
+	}
+	if r.Status == ReportResolved {
+		requireText(&p, "resolution", r.Resolution, maxReportNoteText)
+	} else {
+		checkText(&p, "resolution", r.Resolution, maxReportNoteText)
+	}
+	if len(r.Notes) > maxReportNotes {
+		p.Add("notes", "max_items", fmt.Sprintf("at most %d notes", maxReportNotes), fmt.Sprintf("tối đa %d ghi chú", maxReportNotes))
+	}
+	for i, n := range r.Notes {
+		checkText(&p, fmt.Sprintf("notes[%d].text", i), n.Text, maxReportNoteText)
+	}
+	return p.Err()
+}
+
+// Report actions: the steps of handling a problem report.
+const (
+	ReportActionAssign  = "assign"  // open or assigned → assigned, to Assignee
+	ReportActionNote    = "note"    // any status: a note in the journal
+	ReportActionResolve = "resolve" // open or assigned → resolved, with the resolution
+	ReportActionReopen  = "reopen"  // resolved → assigned (or open without an assignee), with why
+)
+
+// ReportAction is one step of handling a problem report.
+type ReportAction struct {
+	Action string `json:"action"`
+	// Assignee is the inspector's username (assign).
+	Assignee string `json:"assignee,omitempty"`
+	// Text is the note (note), the resolution (resolve) or why it is
+	// reopened (reopen); optional for assign.
+	Text string `json:"text,omitempty"`
+}
+
+// Apply changes r by the action, done by actor at the moment at, and adds
+// the journal entry. EINVALID, leaving r unchanged: "action" for an unknown
+// action; "status" (rule "transition") when the step may not follow r's
+// status; "assignee" and "text" for their values. Who may be assigned is
+// the caller's to check (an inspector's username).
+func (x ReportAction) Apply(r *ProblemReport, actor Actor, at time.Time) error {
+	var p Problems
+	status := r.Status
+	if status == "" {
+		status = ReportOpen
+	}
+	text := strings.TrimSpace(x.Text)
+	var from []string
+	next := status
+	switch x.Action {
+	case ReportActionAssign:
+		from, next = []string{ReportOpen, ReportAssigned}, ReportAssigned
+		requireText(&p, "assignee", strings.TrimSpace(x.Assignee), 64)
+		checkText(&p, "text", text, maxReportNoteText)
+	case ReportActionNote:
+		from = ReportStatuses
+		requireNote(&p, text)
+	case ReportActionResolve:
+		from, next = []string{ReportOpen, ReportAssigned}, ReportResolved
+		requireNote(&p, text)
+	case ReportActionReopen:
+		from, next = []string{ReportResolved}, ReportOpen
+		if r.Assignee != "" {
+			next = ReportAssigned
+		}
+		requireNote(&p, text)
+	default:
+		oneOf(&p, "action", x.Action, []string{ReportActionAssign, ReportActionNote, ReportActionResolve, ReportActionReopen})
+		return p.Err()
+	}
+	if !slices.Contains(from, status) {
+		p.Add("status", "transition", fmt.Sprintf("cannot %s a report that is %s", x.Action, status),
+			fmt.Sprintf("không thể %s phản ánh đang ở trạng thái %s", reportActionVI[x.Action], reportStatusVI[status]))
+	}
+	if len(r.Notes) >= maxReportNotes {
+		p.Add("text", "max_items", fmt.Sprintf("the report already has %d notes", maxReportNotes),
+			fmt.Sprintf("phản ánh đã có %d ghi chú", maxReportNotes))
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	switch x.Action {
+	case ReportActionAssign:
+		r.Assignee = strings.TrimSpace(x.Assignee)
+	case ReportActionResolve:
+		t := at
+		r.Resolution, r.ResolvedBy, r.ResolvedAt = text, actor.Username, &t
+	case ReportActionReopen:
+		r.Resolution, r.ResolvedBy, r.ResolvedAt = "", "", nil
+	}
+	r.Status = next
+	note := ReportNote{Action: x.Action, Text: text, By: actor.Username, At: at}
+	if x.Action == ReportActionAssign {
+		note.Text = strings.TrimSpace(strings.Join([]string{"→ " + r.Assignee, text}, "\n"))
+	}
+	r.Notes = append(slices.Clip(r.Notes), note)
+	return nil
+}
+
+func requireNote(p *Problems, text string) {
+	if n := len([]rune(text)); n < 3 {
+		p.Add("text", "required", "write at least 3 characters", "cần viết ít nhất 3 ký tự")
+		return
+	}
+	checkText(p, "text", text, maxReportNoteText)
+}
+
+var (
+	reportStatusVI = map[string]string{ReportOpen: "mới", ReportAssigned: "đã phân công", ReportResolved: "đã xử lý xong"}
+	reportActionVI = map[string]string{ReportActionAssign: "phân công", ReportActionNote: "ghi chú cho",
+		ReportActionResolve: "kết thúc xử lý", ReportActionReopen: "mở lại"}
+)
+
+// ReportFilter selects problem reports in a list.
+type ReportFilter struct {
+	Status   string // one of ReportStatuses; "" for all
+	Assignee string // an inspector's username; "" for anyone
+	Page     Page
+}
+
+// Validate checks the filter. EINVALID.
+func (f ReportFilter) Validate() error {
+	var p Problems
+	if f.Status != "" {
+		oneOf(&p, "status", f.Status, ReportStatuses)
+	}
+	checkText(&p, "assignee", f.Assignee, 64)
 	return p.Err()
 }
 
@@ -45,4 +215,13 @@ type ReportService interface {
 	CreateReport(ctx context.Context, r *ProblemReport) error
 	// ListReports returns one page of reports, oldest first, and the next cursor.
 	ListReports(ctx context.Context, page Page) ([]*ProblemReport, string, error)
+	// FilterReports returns one page of the reports matching f, oldest
+	// first, and the next cursor. EINVALID for a bad filter.
+	FilterReports(ctx context.Context, f ReportFilter) ([]*ProblemReport, string, error)
+	// FindReport returns ENOTFOUND if no report has that ID.
+	FindReport(ctx context.Context, id string) (*ProblemReport, error)
+	// UpdateReport stores r if its Version is still the stored one (the
+	// subject, kind, message, contact and province stay as the public sent
+	// them). EINVALID, ENOTFOUND, ESTALE.
+	UpdateReport(ctx context.Context, r *ProblemReport) error
 }

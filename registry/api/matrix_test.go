@@ -255,6 +255,10 @@ func matrixCases() []matrixCase {
 		map[string]any{"year": 2026},
 		readAll, readAll, adminOnlyCreate, adminOnlyWrite, adminOnlyDelete)
 
+	notes := fixed(v1 + "/reports/annual/notes?year=2025")
+	add("GET", "/reports/annual/notes", get(notes), staffOnly)
+	add("PUT", "/reports/annual/notes", update("PUT", notes, nil), adminOnlyWrite)
+
 	add("GET", "/users", get(fixed(v1+"/users")), adminOnlyWrite)
 	add("GET", "/users/{id}", get(func(e *env) string { return v1 + "/users/" + e.users[asAdmin].ID }), want{200, 403, 403, 403, 403, 401})
 	add("POST", "/users", post(fixed(v1+"/users"), func(e *env) any {

@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,6 +34,7 @@ import (
 //   - certifiers: the good-practice library, read-only; nothing else here.
 
 func (a *API) mountProgramme(g fiber.Router) {
+	a.mountAnnualNotes(g)
 	s := a.store
 	mountResource(a, g, resource[registry.SupportRecord]{
 		kind: registry.KindSupport, path: "/support-records", tag: "support-records",
@@ -247,4 +251,104 @@ func (a *API) benchmarkYear(ctx context.Context, year int) ([]*registry.Benchmar
 		sectorOf[e.ID] = e.Sector
 	}
 	return entries, sectorOf, nil
+}
+
+// The annual report's notes (difficulties and proposals, sections IV and V)
+// for one year: GET for admin and inspectors, PUT for admin with If-Match.
+// A year nobody has written yet reads as empty notes of version 0, whose
+// ETag a first PUT sends.
+func (a *API) mountAnnualNotes(g fiber.Router) {
+	access := ". Access: admin writes; inspectors read"
+	a.add(g, routeDoc{Method: "GET", Summary: "Read the annual report's difficulties and proposals for a year (sends ETag; an unwritten year is empty, version 0)" + access,
+		Tag: "reports", Response: registry.AnnualNotes{}, Query: []string{"year"}}, "/reports/annual/notes", a.getAnnualNotes)
+	a.add(g, routeDoc{Method: "PUT", Summary: "Write the annual report's difficulties and proposals for a year (If-Match; at most 10,000 characters each; one report line per text line)" + access,
+		Tag: "reports", Request: annualNotesInput{}, Response: registry.AnnualNotes{}, Query: []string{"year"}, IfMatch: true}, "/reports/annual/notes", a.putAnnualNotes)
+}
+
+// annualNotesInput is the body of a PUT: the texts, and optionally what a
+// GET answered (the year must then be the query's; the rest is ignored, the
+// version read travels in If-Match).
+type annualNotesInput struct {
+	Year         *int       `json:"year,omitempty"`
+	Difficulties string     `json:"difficulties"`
+	Proposals    string     `json:"proposals"`
+	UpdatedBy    string     `json:"updated_by,omitempty"`
+	UpdatedAt    *time.Time `json:"updated_at,omitempty"`
+	Version      *int       `json:"version,omitempty"`
+}
+
+func notesETag(n *registry.AnnualNotes) string {
+	return fmt.Sprintf(`"notes-%d-v%d"`, n.Year, n.Version)
+}
+
+// notesYear reads the required ?year=.
+func notesYear(c *fiber.Ctx) (int, error) {
+	y, err := strconv.Atoi(c.Query("year"))
+	if err != nil || y < registry.MinProgrammeYr || y > registry.MaxProgrammeYr {
+		return 0, fieldErr("year", "year", "give year=YYYY, between 2000 and 2100", "cần year=YYYY trong khoảng 2000 đến 2100")
+	}
+	return y, nil
+}
+
+func (a *API) getAnnualNotes(c *fiber.Ctx) error {
+	if err := registry.CanReadAnnualNotes(actor(c)); err != nil {
+		return err
+	}
+	year, err := notesYear(c)
+	if err != nil {
+		return err
+	}
+	n, err := a.store.FindAnnualNotes(c.UserContext(), year)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, notesETag(n))
+	return c.JSON(n)
+}
+
+func (a *API) putAnnualNotes(c *fiber.Ctx) error {
+	me := actor(c)
+	if err := registry.CanReadAnnualNotes(me); err != nil {
+		return err
+	}
+	if me.Role != registry.RoleAdmin {
+		return registry.Errorf(registry.EFORBIDDEN, "Only the Department of Science and Technology may do this.",
+			"Chỉ Sở Khoa học và Công nghệ được thực hiện thao tác này.")
+	}
+	year, err := notesYear(c)
+	if err != nil {
+		return err
+	}
+	h := strings.Trim(strings.TrimPrefix(strings.TrimSpace(c.Get(fiber.HeaderIfMatch)), "W/"), `"`)
+	if h == "" {
+		return errNeedIfMatch
+	}
+	prefix := fmt.Sprintf("notes-%d-v", year)
+	read, err := strconv.Atoi(strings.TrimPrefix(h, prefix))
+	if !strings.HasPrefix(h, prefix) || err != nil || read < 0 {
+		return errStale
+	}
+	cur, err := a.store.FindAnnualNotes(c.UserContext(), year)
+	if err != nil {
+		return err
+	}
+	if read != cur.Version {
+		return errStale
+	}
+	var in annualNotesInput
+	if err := decodeJSON(c, &in, MaxJSONBody); err != nil {
+		return err
+	}
+	if in.Year != nil && *in.Year != year {
+		return fieldErr("year", "immutable", "must be the year of the query", "phải là năm trong tham số year")
+	}
+	next := &registry.AnnualNotes{Year: year, Difficulties: in.Difficulties, Proposals: in.Proposals, Version: read}
+	if err := registry.WriteAnnualNotes(c.UserContext(), a.store, me, next); err != nil {
+		return err
+	}
+	if err := a.audit(c, "annual_notes.update", "annual_notes", strconv.Itoa(year), "", cur, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, notesETag(next))
+	return c.JSON(next)
 }

@@ -343,24 +343,10 @@ func (a *API) recallBatch(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req, 16<<10); err != nil {
 		return err
 	}
-	var p registry.Problems
-	if n := len([]rune(req.Reason)); n < 3 || n > 1000 {
-		p.Add("reason", "required", "give a reason of 3 to 1000 characters", "cần nêu lý do từ 3 đến 1000 ký tự")
-	}
-	if _, err := req.On.Time(); err != nil {
-		p.Add("on", "date", "must be a date written YYYY-MM-DD", "phải là ngày dạng YYYY-MM-DD")
-	}
-	if cur.Status == registry.BatchRecalled {
-		p.Add("status", "recalled", "the lot is already recalled", "lô hàng đã bị thu hồi")
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
 	before := cloneJSON(cur)
-	next := cur
-	next.Status = registry.BatchRecalled
-	next.Recall = &registry.Recall{Reason: req.Reason, On: req.On, By: actor(c).Username, At: a.clock.Now().UTC()}
-	if err := a.store.UpdateBatch(c.UserContext(), next); err != nil {
+	next, err := registry.RecallBatch(c.UserContext(), a.store, cur, registry.RecallOrder{Reason: req.Reason, On: req.On},
+		actor(c).Username, a.clock.Now())
+	if err != nil {
 		return err
 	}
 	if err := a.audit(c, "batch.recall", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {

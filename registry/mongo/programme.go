@@ -2,10 +2,12 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tracereg/tracereg/registry"
@@ -19,6 +21,7 @@ const (
 	colCourses       = "training_courses"
 	colBenchmarks    = "benchmark_entries"
 	colGoodPractices = "good_practices"
+	colAnnualNotes   = "annual_notes"
 )
 
 var (
@@ -28,6 +31,7 @@ var (
 	_ registry.IndicatorSource     = (*DB)(nil)
 	_ registry.BenchmarkSource     = (*DB)(nil)
 	_ registry.ScanLister          = (*DB)(nil)
+	_ registry.AnnualNotesService  = (*DB)(nil)
 )
 
 var errBenchmarkTaken = conflict("This enterprise already has benchmarking figures for that year.",
@@ -358,4 +362,99 @@ func (d *DB) ListScanStats(ctx context.Context, page registry.Page) ([]*registry
 		next = out[len(out)-1].Key
 	}
 	return out, next, nil
+}
+
+// ListScanMonths implements registry.ScanLister: pages in storage key order
+// ("YYYY-MM key"); the cursor is the last storage key.
+func (d *DB) ListScanMonths(ctx context.Context, page registry.Page) ([]*registry.ScanMonth, string, error) {
+	page = page.Normalize()
+	filter := bson.D{}
+	if page.Cursor != "" {
+		if len(page.Cursor) > 320 || !strings.Contains(page.Cursor, " /") {
+			return nil, "", fieldError("cursor", "cursor", "is not a cursor this list returned", "không phải con trỏ do danh sách này trả về")
+		}
+		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: page.Cursor}}}}
+	}
+	cur, err := d.db.Collection(colScanMonths).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(page.Limit+1)))
+	if err != nil {
+		return nil, "", mapError(err, nil)
+	}
+	var out []*registry.ScanMonth
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, "", mapError(err, nil)
+	}
+	next := ""
+	if len(out) > page.Limit {
+		out = out[:page.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
+
+// --- the annual report's notes
+
+// notesDoc is one year's notes; the year is the key.
+type notesDoc struct {
+	ID                   string `bson:"_id"`
+	registry.AnnualNotes `bson:",inline"`
+}
+
+func notesID(year int) string { return strconv.Itoa(year) }
+
+// FindAnnualNotes implements registry.AnnualNotesService.
+func (d *DB) FindAnnualNotes(ctx context.Context, year int) (*registry.AnnualNotes, error) {
+	probe := registry.AnnualNotes{Year: year}
+	if err := probe.Validate(); err != nil {
+		return nil, err
+	}
+	var doc notesDoc
+	err := d.db.Collection(colAnnualNotes).FindOne(ctx, bson.D{{Key: "_id", Value: notesID(year)}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return &probe, nil
+	}
+	if err != nil {
+		return nil, mapError(err, nil)
+	}
+	return &doc.AnnualNotes, nil
+}
+
+var errNotesStale = registry.Errorf(registry.ESTALE, "The notes changed since you read them; reload and try again.",
+	"Nội dung đã thay đổi kể từ khi bạn đọc; hãy tải lại và thử lại.")
+
+// SaveAnnualNotes implements registry.AnnualNotesService: an insert for
+// version 0 (a duplicate key means someone wrote first), else a replace of
+// the version read.
+func (d *DB) SaveAnnualNotes(ctx context.Context, n *registry.AnnualNotes) error {
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	read := n.Version
+	if read < 0 {
+		return errNotesStale
+	}
+	next := *n
+	next.Version, next.UpdatedAt = read+1, d.now()
+	doc := notesDoc{ID: notesID(n.Year), AnnualNotes: next}
+	if read == 0 {
+		if err := d.insertOne(ctx, colAnnualNotes, doc, errNotesStale); err != nil {
+			if registry.ErrorCode(err) == registry.ECONFLICT {
+				return errNotesStale
+			}
+			return err
+		}
+		*n = next
+		return nil
+	}
+	unlock := lockRecord(colAnnualNotes, doc.ID)
+	res, err := d.db.Collection(colAnnualNotes).ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "version", Value: read}}, doc)
+	unlock()
+	if err != nil {
+		return mapError(err, nil)
+	}
+	if res.MatchedCount != 1 {
+		return errNotesStale
+	}
+	d.touch(ctx, colAnnualNotes)
+	*n = next
+	return nil
 }

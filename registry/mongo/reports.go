@@ -12,14 +12,63 @@ import (
 // CreateReport implements registry.ReportService.
 func (d *DB) CreateReport(ctx context.Context, r *registry.ProblemReport) error {
 	r.Message = strings.TrimSpace(r.Message)
+	r.Status, r.Assignee, r.Notes, r.Resolution, r.ResolvedBy, r.ResolvedAt = registry.ReportOpen, "", nil, "", "", nil
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	r.ID, r.Status, r.CreatedAt = newID(), "open", d.now()
+	now := d.now()
+	r.ID, r.CreatedAt, r.UpdatedAt, r.Version = newID(), now, now, 1
 	return d.insertOne(ctx, colReports, r, nil)
 }
 
 // ListReports implements registry.ReportService.
 func (d *DB) ListReports(ctx context.Context, page registry.Page) ([]*registry.ProblemReport, string, error) {
 	return list(ctx, d, colReports, bson.D{}, page, func(x *registry.ProblemReport) string { return x.ID })
+}
+
+// FilterReports implements registry.ReportService.
+func (d *DB) FilterReports(ctx context.Context, f registry.ReportFilter) ([]*registry.ProblemReport, string, error) {
+	if err := f.Validate(); err != nil {
+		return nil, "", err
+	}
+	filter := addEq(addEq(bson.D{}, "assignee", f.Assignee), "status", f.Status)
+	return list(ctx, d, colReports, filter, f.Page, func(x *registry.ProblemReport) string { return x.ID })
+}
+
+// FindReport implements registry.ReportService.
+func (d *DB) FindReport(ctx context.Context, id string) (*registry.ProblemReport, error) {
+	r, err := findByID[registry.ProblemReport](ctx, d, colReports, id, "Report not found.", "Không tìm thấy phản ánh.")
+	if err != nil {
+		return nil, err
+	}
+	if r.Status == "" {
+		r.Status = registry.ReportOpen
+	}
+	return r, nil
+}
+
+// UpdateReport implements registry.ReportService: the whole document is
+// replaced if the version read is still the stored one; what the public
+// sent is kept as stored.
+func (d *DB) UpdateReport(ctx context.Context, r *registry.ProblemReport) error {
+	old, err := d.FindReport(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	r.Subject, r.Kind, r.Message, r.Contact, r.Province = old.Subject, old.Kind, old.Message, old.Contact, old.Province
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if old.Version == 0 && r.Version == 0 {
+		// A report stored before reports had versions: give it version 0, so
+		// the versioned replace below can match it.
+		_, err := d.db.Collection(colReports).UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: r.ID}, {Key: "version", Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: 0}}}})
+		if err != nil {
+			return mapError(err, nil)
+		}
+	}
+	return d.replaceNext(ctx, colReports, r.ID, stamps{&r.Version, &r.CreatedAt, &r.UpdatedAt}, old.CreatedAt,
+		func() any { return r }, nil)
 }

@@ -14,9 +14,11 @@ import (
 // Collections of the public side: scan counters per serialised code, serial
 // counters per batch, and consumers' problem reports.
 const (
-	colScans   = "scans"
-	colSerials = "serial_counters"
-	colReports = "problem_reports"
+	colScans = "scans"
+	// colScanMonths holds one counter per code and month (registry.ScanMonth).
+	colScanMonths = "scan_months"
+	colSerials    = "serial_counters"
+	colReports    = "problem_reports"
 )
 
 var (
@@ -25,8 +27,9 @@ var (
 	_ registry.ReportService = (*DB)(nil)
 )
 
-// RecordScans implements registry.ScanService: one $inc upsert per code, no
-// transaction (each code's counters are independent).
+// RecordScans implements registry.ScanService: one $inc upsert per code and
+// one per code and month, no transaction (each counter is independent; a
+// crash between the two loses one tally's month figure, never doubles it).
 func (d *DB) RecordScans(ctx context.Context, tallies []registry.ScanTally) error {
 	for _, t := range tallies {
 		if t.Key == "" || t.Count <= 0 {
@@ -40,6 +43,13 @@ func (d *DB) RecordScans(ctx context.Context, tallies []registry.ScanTally) erro
 		}
 		update := bson.D{{Key: "$inc", Value: inc}, {Key: "$setOnInsert", Value: set}}
 		if _, err := d.db.Collection(colScans).UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Key}}, update,
+			options.UpdateOne().SetUpsert(true)); err != nil {
+			return mapError(err, nil)
+		}
+		month := registry.ScanMonthOf(t.First)
+		if _, err := d.db.Collection(colScanMonths).UpdateOne(ctx, bson.D{{Key: "_id", Value: registry.ScanMonthID(t.Key, month)}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: t.Count}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "key", Value: t.Key}, {Key: "month", Value: month}}}},
 			options.UpdateOne().SetUpsert(true)); err != nil {
 			return mapError(err, nil)
 		}

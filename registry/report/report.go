@@ -25,6 +25,7 @@ const (
 	SheetCertificates  = "Chứng nhận"
 	SheetAnnouncements = "Công bố"
 	SheetLots          = "Lô truy xuất"
+	SheetScans         = "Lượt quét"
 )
 
 // Section headings, in the plan's order.
@@ -57,7 +58,11 @@ func Build(ind registry.Indicators, opt Options) []Sheet {
 	if opt.Province == "" {
 		opt.Province = "Đắk Lắk"
 	}
-	return []Sheet{mainSheet(ind, opt), certSheet(ind), annSheet(ind), lotSheet(ind)}
+	sheets := []Sheet{mainSheet(ind, opt), certSheet(ind), annSheet(ind), lotSheet(ind)}
+	if ind.ScansCounted {
+		sheets = append(sheets, scanSheet(ind))
+	}
+	return sheets
 }
 
 func vi(key string) string { return Label("vi", key) }
@@ -140,8 +145,8 @@ func mainSheet(ind registry.Indicators, opt Options) Sheet {
 	}
 	add("", "Tổng số lô hàng", ind.Lots.Total)
 	if ind.ScansCounted {
-		add("", "Số mã sản phẩm được quét lần đầu trong kỳ", ind.ScannedCodes)
-		add("", "Tổng lượt quét của các mã này (đến ngày lập báo cáo)", ind.ScanCount)
+		add("", "Số mã sản phẩm được người tiêu dùng quét trong kỳ", ind.ScannedCodes)
+		add("", "Tổng lượt quét trong kỳ (chi tiết theo tháng và nhóm sản phẩm: trang \""+SheetScans+"\")", ind.ScanCount)
 	}
 	add()
 
@@ -261,6 +266,12 @@ func lotSheet(ind registry.Indicators) Sheet {
 	r := [][]any{{"Lô hàng truy xuất được nguồn gốc trong kỳ " + ind.Period.String() + " theo tháng và nhóm sản phẩm"}}
 	month := func(m string) string { return m[5:] + "/" + m[:4] }
 	return Sheet{Name: SheetLots, Rows: append(r, crossTabRows(ind.Lots, "Tháng", month)...)}
+}
+
+func scanSheet(ind registry.Indicators) Sheet {
+	r := [][]any{{"Lượt quét mã truy xuất trong kỳ " + ind.Period.String() + " theo tháng và nhóm sản phẩm"}}
+	month := func(m string) string { return m[5:] + "/" + m[:4] }
+	return Sheet{Name: SheetScans, Rows: append(r, crossTabRows(ind.ScansByMonth, "Tháng", month)...)}
 }
 
 func upperVI(s string) string { return strings.ToUpper(s) }

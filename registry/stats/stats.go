@@ -288,10 +288,18 @@ func (s *Stats) dashboard(c *fiber.Ctx) error {
 	if vm.SpanValue != "" {
 		q = "period=" + vm.SpanValue
 	}
-	vm.XLSXHref = "/api/v1/reports/annual?" + q + "&format=xlsx"
-	vm.CSVHref = "/api/v1/reports/annual?" + q + "&format=csv"
+	// The dashboard is a browser page, signed in with a workspace session;
+	// GET /api/v1/reports/annual takes an API token, so the buttons use the
+	// workspace download, which writes the same file (Stats.AnnualReport).
+	vm.XLSXHref = "/w/programme/report.xlsx?" + q
+	vm.CSVHref = "/w/programme/report.csv?" + q
 	v := viewer{lang: vm.Lang, t: vm.T, full: true}
 	vm.Sections = v.sections(ind, groups)
+	notes, err := s.notes(c.UserContext(), period)
+	if err != nil {
+		return err
+	}
+	vm.Sections = append(vm.Sections, v.notes(notes))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return s.render(c, vm)
 }
@@ -329,30 +337,98 @@ func (s *Stats) annualReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	format := strings.ToLower(c.Query("format", "xlsx"))
+	f, err := s.AnnualReport(c.UserContext(), period, c.Query("format", "xlsx"))
+	if err != nil {
+		return err
+	}
+	return f.Send(c)
+}
+
+// ReportFile is one download of the annual report.
+type ReportFile struct {
+	Body        []byte
+	ContentType string
+	FileName    string
+}
+
+// Send answers with the file as an attachment.
+func (f *ReportFile) Send(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.FileName+`"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(f.Body)
+}
+
+// ReportFormat checks a report format: "xlsx" or "csv" (any case). EINVALID otherwise.
+func ReportFormat(format string) (string, error) {
+	format = strings.ToLower(format)
 	if format != "xlsx" && format != "csv" {
 		var p registry.Problems
 		p.Add("format", "one_of", "must be one of: xlsx, csv", "phải là một trong: xlsx, csv")
-		return p.Err()
+		return "", p.Err()
 	}
-	snap, err := s.load(c.UserContext())
+	return format, nil
+}
+
+// AnnualReport writes the annual report of period as XLSX or CSV: the
+// figures of ComputeIndicators and the difficulties and proposals province
+// staff wrote for the period's years. The API route and the workspace
+// download both call it, so they give the same file. The caller authorizes.
+func (s *Stats) AnnualReport(ctx context.Context, period registry.Period, format string) (*ReportFile, error) {
+	format, err := ReportFormat(format)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	snap, err := s.load(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ind := registry.ComputeIndicators(snap.in, period)
 	opt := report.Options{GeneratedAt: s.cfg.Clock.Now()}
+	notes, err := s.notes(ctx, period)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notes {
+		prefix := ""
+		if period.From != period.To {
+			prefix = fmt.Sprintf("Năm %d: ", n.Year)
+		}
+		for _, l := range registry.NoteLines(n.Difficulties) {
+			opt.Difficulties = append(opt.Difficulties, prefix+l)
+		}
+		for _, l := range registry.NoteLines(n.Proposals) {
+			opt.Proposals = append(opt.Proposals, prefix+l)
+		}
+	}
 	var buf bytes.Buffer
+	f := &ReportFile{FileName: report.FileName(period, format)}
 	if format == "csv" {
 		err = report.CSV(&buf, ind, opt)
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		f.ContentType = "text/csv; charset=utf-8"
 	} else {
 		err = report.XLSX(&buf, ind, opt)
-		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		f.ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+report.FileName(period, format)+`"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
+	f.Body = buf.Bytes()
+	return f, nil
+}
+
+// notes reads the annual notes of each year of the period that has some
+// (never cached: they are edited by hand and short).
+func (s *Stats) notes(ctx context.Context, period registry.Period) ([]*registry.AnnualNotes, error) {
+	var out []*registry.AnnualNotes
+	for _, y := range period.Years() {
+		n, err := s.cfg.Store.FindAnnualNotes(ctx, y)
+		if err != nil {
+			return nil, err
+		}
+		if n.Version > 0 && (n.Difficulties != "" || n.Proposals != "") {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }

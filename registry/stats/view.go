@@ -212,25 +212,27 @@ func (v viewer) lots(ind registry.Indicators) section {
 		sec.Summary = append(sec.Summary, summaryItem{v.t["scanned_codes"], v.num(int64(ind.ScannedCodes), "scan/codes")},
 			summaryItem{v.t["scan_count"], v.num(ind.ScanCount, "scan/scans")})
 		sec.Panels = append(sec.Panels, v.tallyPanel(v.t["scans_by_category"], v.t["category"], ind.ScanTotals, "scan/total/", false))
+		sm := ind.ScansByMonth
+		byMonth := table{Head: []string{v.t["month"], v.t["count"]}}
+		var bars []bar
+		for i, m := range sm.Rows {
+			byMonth.Rows = append(byMonth.Rows, []cell{v.text(monthLabel(m)), v.num(int64(sm.RowTotals[i]), "")})
+			bars = append(bars, bar{Label: monthLabel(m), Value: int64(sm.RowTotals[i]), Text: formatInt(v.lang, int64(sm.RowTotals[i]))})
+		}
+		sec.Panels = append(sec.Panels, panel{Title: v.t["scans_by_month"], Chart: barChart(bars), Table: byMonth})
 		if v.full {
-			fs := ind.FirstScans
 			tb := table{Head: []string{v.t["month"]}}
-			for _, c := range fs.Cols {
+			for _, c := range sm.Cols {
 				tb.Head = append(tb.Head, label(v.lang, c))
 			}
-			byMonth := table{Head: []string{v.t["month"], v.t["count"]}}
-			var bars []bar
-			for i, m := range fs.Rows {
+			for i, m := range sm.Rows {
 				r := []cell{v.text(monthLabel(m))}
-				for j, c := range fs.Cols {
-					r = append(r, v.num(int64(fs.Counts[i][j]), "scan/first/"+m+"/"+c))
+				for j, c := range sm.Cols {
+					r = append(r, v.num(int64(sm.Counts[i][j]), "scan/month/"+m+"/"+c))
 				}
 				tb.Rows = append(tb.Rows, r)
-				byMonth.Rows = append(byMonth.Rows, []cell{v.text(monthLabel(m)), v.num(int64(fs.RowTotals[i]), "")})
-				bars = append(bars, bar{Label: monthLabel(m), Value: int64(fs.RowTotals[i]), Text: formatInt(v.lang, int64(fs.RowTotals[i]))})
 			}
-			sec.Panels = append(sec.Panels, panel{Title: v.t["first_scans"], Chart: barChart(bars), Table: byMonth},
-				panel{Title: v.t["first_scans_cells"], Table: tb})
+			sec.Panels = append(sec.Panels, panel{Title: v.t["scans_cells"], Table: tb})
 		}
 	}
 	if v.full {
@@ -315,5 +317,31 @@ func (v viewer) positions(pos []registry.BenchmarkPosition) section {
 		return sec
 	}
 	sec.Panels = []panel{{Table: tb}}
+	return sec
+}
+
+// notes shows the difficulties and proposals province staff wrote for the
+// period's years, one table row per line, as the report lists them.
+func (v viewer) notes(notes []*registry.AnnualNotes) section {
+	sec := section{ID: "notes", Title: v.t["notes_title"]}
+	if len(notes) == 0 {
+		sec.Note = v.t["notes_none"]
+		return sec
+	}
+	for _, part := range []struct {
+		title string
+		text  func(*registry.AnnualNotes) string
+	}{
+		{v.t["difficulties"], func(n *registry.AnnualNotes) string { return n.Difficulties }},
+		{v.t["proposals"], func(n *registry.AnnualNotes) string { return n.Proposals }},
+	} {
+		tb := table{Head: []string{v.t["year"], part.title}}
+		for _, n := range notes {
+			for _, l := range registry.NoteLines(part.text(n)) {
+				tb.Rows = append(tb.Rows, []cell{v.text(strconv.Itoa(n.Year)), v.text(l)})
+			}
+		}
+		sec.Panels = append(sec.Panels, panel{Title: part.title, Table: tb})
+	}
 	return sec
 }

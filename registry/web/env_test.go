@@ -62,18 +62,18 @@ const (
 // env is the workspaces on a fresh database loaded with the demo data, with
 // a user of every role.
 type env struct {
-	t     testing.TB
+	t      testing.TB
 	app    *fiber.App
 	web    *web.Web
 	lookup *lookup.Lookup
 	base   string // where the app is served (browser tests) or a placeholder
-	db    *mongo.DB
-	docs  registry.DocumentStore
-	clock *testClock
-	demo  registry.DemoResult
-	body  *registry.CertificationBody
-	body2 *registry.CertificationBody
-	users map[string]*registry.User
+	db     *mongo.DB
+	docs   registry.DocumentStore
+	clock  *testClock
+	demo   registry.DemoResult
+	body   *registry.CertificationBody
+	body2  *registry.CertificationBody
+	users  map[string]*registry.User
 }
 
 func newEnv(t testing.TB) *env { return newEnvOn(t, nil) }

@@ -33,6 +33,9 @@ var Small = Sizes{Enterprises: 25, Products: 50, Certificates: 120, Announcement
 type Dataset struct {
 	registry.IndicatorInput
 	Bodies []*registry.CertificationBody
+	// ScanTallies are the scans GenerateScans made, as the scan logger
+	// hands them to RecordScans (Expect counts from these).
+	ScanTallies []registry.ScanTally
 }
 
 func fakeID(kind byte, i int) string { return fmt.Sprintf("%c%023x", 'a'+kind%6, i) }
@@ -212,7 +215,7 @@ func GenerateScans(seed uint64, ds *Dataset, n int) []registry.ScanTally {
 		product[p.ID] = p
 	}
 	var tallies []registry.ScanTally
-	ds.Scans, ds.ScansCounted = nil, true
+	ds.Scans, ds.ScanMonths, ds.ScansCounted = nil, nil, true
 	for i := range n {
 		b := pick(r, ds.Batches)
 		key := fmt.Sprintf("/l/%s/21/%d", b.ShortCode, i)
@@ -222,10 +225,25 @@ func GenerateScans(seed uint64, ds *Dataset, n int) []registry.ScanTally {
 		if i%25 == 0 {
 			key = fmt.Sprintf("/01/09999999999999/10/X/21/%d", i) // a code of no known product
 		}
-		first := randomDate(r, 2024, 2026).Add(time.Duration(r.IntN(86400)) * time.Second)
-		t := registry.ScanTally{Key: key, Count: int64(1 + r.IntN(40)), First: first}
-		tallies = append(tallies, t)
-		ds.Scans = append(ds.Scans, &registry.ScanStats{Key: t.Key, Count: t.Count, FirstScan: t.First})
+		// A code is scanned in one to four flushes, months or years apart;
+		// some flushes fall in the same month.
+		for range 1 + r.IntN(4) {
+			at := randomDate(r, 2024, 2026).Add(time.Duration(r.IntN(86400)) * time.Second)
+			tallies = append(tallies, registry.ScanTally{Key: key, Count: int64(1 + r.IntN(40)), First: at})
+		}
+	}
+	ds.ScanTallies = tallies
+	// What the store keeps for these tallies (one counter per code and
+	// month), for tests that compute from ds.IndicatorInput directly.
+	months := map[string]*registry.ScanMonth{}
+	for _, t := range tallies {
+		m := registry.ScanMonthOf(t.First)
+		id := registry.ScanMonthID(t.Key, m)
+		if months[id] == nil {
+			months[id] = &registry.ScanMonth{ID: id, Key: t.Key, Month: m}
+			ds.ScanMonths = append(ds.ScanMonths, months[id])
+		}
+		months[id].Count += t.Count
 	}
 	return tallies
 }
@@ -462,24 +480,28 @@ func Expect(ds *Dataset, from, to int) Figures {
 	for _, b := range ds.Batches {
 		byCode[b.ShortCode] = category[b.ProductID]
 	}
-	for _, sc := range ds.Scans {
-		month := sc.FirstScan.In(registry.Vietnam).Format("2006-01")
+	scanned := map[string]bool{}
+	for _, t := range ds.ScanTallies {
+		month := t.First.In(registry.Vietnam).Format("2006-01")
 		var y int
 		fmt.Sscanf(month, "%d", &y)
 		if !in(y) {
 			continue
 		}
-		seg := strings.Split(sc.Key, "/") // "", "01"|"l", key, …
+		seg := strings.Split(t.Key, "/") // "", "01"|"l", key, …
 		cat := registry.CategoryNone
 		if c, ok := byGTIN[seg[2]]; ok && seg[1] == "01" {
 			cat = c
 		} else if c, ok := byCode[seg[2]]; ok && seg[1] == "l" {
 			cat = c
 		}
-		f["scan/first/"+month+"/"+cat]++
-		f["scan/total/"+cat] += sc.Count
-		f["scan/codes"]++
-		f["scan/scans"] += sc.Count
+		f["scan/month/"+month+"/"+cat] += t.Count
+		f["scan/total/"+cat] += t.Count
+		f["scan/scans"] += t.Count
+		if !scanned[t.Key] {
+			scanned[t.Key] = true
+			f["scan/codes"]++
+		}
 	}
 	for _, b := range ds.Batches {
 		if b.Status == registry.BatchDraft {
@@ -568,10 +590,10 @@ func Flatten(ind registry.Indicators) Figures {
 	for _, x := range ind.ScanTotals {
 		set("scan/total/"+x.Key, int64(x.Count))
 	}
-	fs := ind.FirstScans
-	for i, row := range fs.Rows {
-		for j, col := range fs.Cols {
-			set("scan/first/"+row+"/"+col, int64(fs.Counts[i][j]))
+	sm := ind.ScansByMonth
+	for i, row := range sm.Rows {
+		for j, col := range sm.Cols {
+			set("scan/month/"+row+"/"+col, int64(sm.Counts[i][j]))
 		}
 	}
 	l := ind.Lots

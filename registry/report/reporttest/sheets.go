@@ -159,7 +159,7 @@ func FiguresFromSheets(sheets map[string][][]string, ind registry.Indicators) (F
 				put("training/enterprises", v)
 			case sub == "4" && schemes[label] != "" && label != b:
 				put("cert/scheme/"+schemes[label], v)
-			case sub == "5" && strings.HasPrefix(b, "Số mã sản phẩm được quét lần đầu"):
+			case sub == "5" && strings.HasPrefix(b, "Số mã sản phẩm được người tiêu dùng quét"):
 				put("scan/codes", v)
 			case sub == "5" && strings.HasPrefix(b, "Tổng lượt quét"):
 				put("scan/scans", v)
@@ -175,7 +175,7 @@ func FiguresFromSheets(sheets map[string][][]string, ind registry.Indicators) (F
 			put("cert/total", row[3])
 		}
 	}
-	readCross := func(sheet, prefix string, rowKey func(string) string, colKeys map[string]string) {
+	readCross := func(sheet, prefix, totalKey string, rowKey func(string) string, colKeys map[string]string) {
 		rows := sheets[sheet]
 		if len(rows) < 2 {
 			errs = append(errs, sheet+": no table")
@@ -184,7 +184,9 @@ func FiguresFromSheets(sheets map[string][][]string, ind registry.Indicators) (F
 		head := rows[1]
 		for _, row := range rows[2:] {
 			if cell(row, 0) == "Tổng" {
-				put(prefix+"/total", cell(row, len(head)-1))
+				if totalKey != "" {
+					put(totalKey, cell(row, len(head)-1))
+				}
 				continue
 			}
 			rk := rowKey(cell(row, 0))
@@ -195,13 +197,18 @@ func FiguresFromSheets(sheets map[string][][]string, ind registry.Indicators) (F
 	}
 	annTypes := reverse([]string{registry.AnnounceStandard, registry.AnnounceRegulation})
 	statuses := reverse([]string{registry.AnnDraft, registry.AnnSubmitted, registry.AnnNeedsMore, registry.AnnReceived, registry.AnnRejected, registry.AnnWithdrawn})
-	readCross(report.SheetAnnouncements, "ann", func(s string) string { return annTypes[s] }, statuses)
-	readCross(report.SheetLots, "lots", func(s string) string {
+	readCross(report.SheetAnnouncements, "ann", "ann/total", func(s string) string { return annTypes[s] }, statuses)
+	month := func(s string) string {
 		if len(s) == 7 { // MM/YYYY
 			return s[3:] + "-" + s[:2]
 		}
 		return s
-	}, categories)
+	}
+	readCross(report.SheetLots, "lots", "lots/total", month, categories)
+	if ind.ScansCounted {
+		// The grand total is scan/scans, read off the main sheet.
+		readCross(report.SheetScans, "scan/month", "", month, categories)
+	}
 	if len(errs) > 0 {
 		return f, fmt.Errorf("report cells: %s", strings.Join(errs, "; "))
 	}
@@ -213,7 +220,7 @@ func ReportScope(f Figures) Figures {
 	out := Figures{}
 	for k, v := range f {
 		if strings.HasPrefix(k, "cert/category/") || strings.HasPrefix(k, "cert/district/") ||
-			strings.HasPrefix(k, "scan/first/") || strings.HasPrefix(k, "scan/total/") {
+			strings.HasPrefix(k, "scan/total/") {
 			continue
 		}
 		out[k] = v

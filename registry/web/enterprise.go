@@ -1,0 +1,139 @@
+package web
+
+// The enterprise workspace: what needs doing (home), products, facilities
+// (farm plots with their EUDR geolocation), lots and their events, QR and
+// labels, and documents. Every page is for RoleEnterprise and shows only the
+// signed-in user's own enterprise: each record is checked with
+// registry.Authorize, so another enterprise's record answers 404. The
+// conformity announcements (/w/announcements) and the bulk import
+// (/w/import) live in their own files.
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+func init() {
+	addWorkspace(func(w *Web, g fiber.Router) {
+		ent := roles(registry.RoleEnterprise)
+		w.mountEntProducts(g, ent)
+		w.mountEntFacilities(g, ent)
+		w.mountEntLots(g, ent)
+		w.mountEntDocuments(g, ent)
+	})
+	addNav(Prefix+"/products", "ent_nav_products", registry.RoleEnterprise)
+	addNav(Prefix+"/facilities", "ent_nav_facilities", registry.RoleEnterprise)
+	addNav(Prefix+"/lots", "ent_nav_lots", registry.RoleEnterprise)
+	addNav(Prefix+"/documents", "ent_nav_documents", registry.RoleEnterprise)
+	homes[registry.RoleEnterprise] = (*Web).entHome
+}
+
+// entID is the signed-in enterprise; an enterprise account without one may not use the workspace.
+func entID(c *fiber.Ctx) (string, error) {
+	me := actor(c)
+	if me.Role != registry.RoleEnterprise || me.EnterpriseID == "" {
+		return "", registry.Errorf(registry.EFORBIDDEN, "This page is not part of your workspace.", "Trang này không thuộc khu vực làm việc của bạn.")
+	}
+	return me.EnterpriseID, nil
+}
+
+// param copies a route parameter (Fiber reuses its buffers).
+func entParam(c *fiber.Ctx, name string) string { return utils.CopyString(c.Params(name)) }
+
+// entNotFound is the answer for a record that is not there or not the actor's.
+func entNotFound() error {
+	return registry.Errorf(registry.ENOTFOUND, "Not found.", "Không tìm thấy.")
+}
+
+// entAuthorize checks the actor may take action on a record of kind owned by enterpriseID.
+func entAuthorize(c *fiber.Ctx, action, kind, enterpriseID string) error {
+	return registry.Authorize(actor(c), action, registry.Resource{Kind: kind, EnterpriseID: enterpriseID})
+}
+
+// entScanLimit bounds how many records a search or a home-page summary reads.
+const entScanLimit = 2000
+
+// scanAll reads pages of a list until done or entScanLimit records.
+func entScanAll[T any](list func(p registry.Page) ([]*T, string, error)) ([]*T, error) {
+	var out []*T
+	p := registry.Page{Limit: registry.MaxPageLimit}
+	for {
+		items, next, err := list(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" || len(out) >= entScanLimit {
+			return out, nil
+		}
+		p.Cursor = next
+	}
+}
+
+// searchPage returns up to n records matching keep, reading the list from
+// the page's cursor on; next is the cursor after the last record read when
+// more may follow. Lists are searched in Go: the store filters only by
+// exact fields.
+func entSearchPage[T any](c *fiber.Ctx, n int, idOf func(*T) string, keep func(*T) bool,
+	list func(p registry.Page) ([]*T, string, error)) ([]*T, string, error) {
+	p, err := listPage(c, registry.MaxPageLimit)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*T
+	read := 0
+	for {
+		items, next, err := list(p)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, x := range items {
+			read++
+			if keep(x) {
+				out = append(out, x)
+				if len(out) == n {
+					if i < len(items)-1 || next != "" {
+						return out, idOf(x), nil
+					}
+					return out, "", nil
+				}
+			}
+		}
+		if next == "" {
+			return out, "", nil
+		}
+		if read >= entScanLimit {
+			return out, next, nil
+		}
+		p.Cursor = next
+	}
+}
+
+// matches reports whether any of texts contains q, ignoring case.
+func entMatches(q string, texts ...string) bool {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return true
+	}
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// checked returns the values of a repeated form field, without blanks.
+func entChecked(f *Form, field string) []string {
+	var out []string
+	for _, v := range f.Values[field] {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package web
+
+// The enterprise workspace's texts (prefix "ent_", flash keys "flash_ent_").
+
+func init() {
+	vi := map[string]string{
+		"ent_nav_products": "Sản phẩm", "ent_nav_facilities": "Vùng trồng và cơ sở", "ent_nav_lots": "Lô hàng", "ent_nav_documents": "Tài liệu",
+		"ent_home_title": "Việc cần làm", "ent_tax_code": "MST",
+		"ent_home_expiring": "Chứng nhận sắp hết hạn", "ent_home_within_days": "Trong vòng %d ngày", "ent_days_left": "còn %d ngày",
+		"ent_home_announcements": "Hồ sơ công bố", "ent_home_ann_submitted": "Đang chờ xử lý",
+		"ent_home_ann_needs_more": "Được yêu cầu bổ sung", "ent_home_ann_link": "Xem hồ sơ công bố",
+		"ent_home_no_events": "Lô hàng chưa có sự kiện", "ent_home_all_have_events": "Mọi lô hàng đều đã có sự kiện.",
+		"ent_home_recalls": "Lô hàng bị thu hồi", "ent_home_no_recalls": "Không có lô hàng nào bị thu hồi.",
+		"ent_home_upstream_recalled": "lô đầu vào %s đã bị thu hồi: hãy kiểm tra lô này",
+		"ent_home_import":            "Nhập lô hàng từ tệp CSV",
+		"ent_recall_upstream":        "do lô đầu vào bị thu hồi", "ent_recalled_because": "Lô hàng đã bị thu hồi",
+		"ent_expires_on": "Hạn sử dụng", "ent_cert_expires": "hết hạn ngày", "ent_certificates": "Chứng nhận",
+
+		"ent_products_title": "Sản phẩm", "ent_product_new": "Thêm sản phẩm", "ent_product_edit": "Sửa sản phẩm",
+		"ent_products_search": "Tìm theo tên hoặc GTIN", "ent_products_search_hint": "Tên sản phẩm hoặc mã GTIN",
+		"ent_product_name": "Tên sản phẩm", "ent_product_name_vi": "Tên sản phẩm (tiếng Việt)", "ent_product_name_en": "Tên tiếng Anh",
+		"ent_category": "Nhóm sản phẩm", "ent_no_gtin": "chưa có GTIN", "ent_standards": "Tiêu chuẩn, quy chuẩn áp dụng",
+		"ent_standards_hint": "Mỗi dòng một số hiệu, ví dụ TCVN 4193:2014 hoặc QCVN 01-189:2019/BNNPTNT.",
+		"ent_gtin_hint":      "Mã vạch GS1 8, 12, 13 hoặc 14 chữ số (mã Việt Nam bắt đầu bằng 893). Không có GTIN vẫn đăng ký được.",
+		"ent_unit":           "Đơn vị tính", "ent_description": "Mô tả", "ent_photo": "Ảnh sản phẩm",
+		"ent_photo_hint": "PNG, JPEG hoặc WebP, tối đa 5 MB. Ảnh được hiển thị trên trang tra cứu công khai.",
+
+		"ent_facilities_title": "Vùng trồng và cơ sở", "ent_facility_new": "Thêm vùng trồng / cơ sở", "ent_facility_title": "Vùng trồng / cơ sở",
+		"ent_facilities_search": "Tìm theo tên, mã hoặc địa bàn", "ent_all_kinds": "Tất cả các loại",
+		"ent_facility_kind": "Loại", "ent_facility_name": "Tên", "ent_facility_code": "Mã riêng hoặc GLN", "ent_district": "Huyện / thị xã / thành phố",
+		"ent_address": "Địa chỉ", "ent_crop": "Cây trồng", "ent_area": "Diện tích", "ent_area_ha": "Diện tích (ha)",
+		"ent_area_hint":  "Bắt buộc khi khai báo thửa đất bằng một điểm (tối đa 4 ha). Với đa giác, diện tích được tính tự động.",
+		"ent_geometry":   "Vị trí thửa đất (EUDR)",
+		"ent_eudr_rules": "Quy định chống phá rừng của EU (EUDR): tọa độ WGS84, ít nhất 6 chữ số thập phân; thửa trên 4 ha phải khai báo bằng đa giác khép kín, ít nhất 4 vị trí, không tự cắt.",
+		"ent_geo_point":  "Một điểm", "ent_geo_list": "Dán danh sách tọa độ", "ent_geo_file": "Tải tệp GeoJSON",
+		"ent_latitude": "Vĩ độ (ví dụ 12.701230)", "ent_longitude": "Kinh độ (ví dụ 108.142350)",
+		"ent_coord_order": "Thứ tự hai số trên mỗi dòng", "ent_order_lonlat": "kinh độ, vĩ độ (như GeoJSON: 108.081000, 12.851000)",
+		"ent_order_latlon": "vĩ độ, kinh độ (như Google Maps: 12.851000, 108.081000)", "ent_coords": "Tọa độ, mỗi dòng một vị trí",
+		"ent_coords_hint":        "Dùng dấu chấm cho phần thập phân. Nếu dòng cuối không trùng dòng đầu, hệ thống tự khép kín đa giác. Một dòng duy nhất là một điểm.",
+		"ent_geojson_file":       "Tệp GeoJSON (Point, Polygon, MultiPolygon, Feature hoặc FeatureCollection)",
+		"ent_deforestation_free": "Tôi cam kết thửa đất không bị phá rừng sau ngày 31/12/2020",
+		"ent_land_cleared_on":    "Ngày khai hoang gần nhất", "ent_eudr_ready": "Đủ thông tin EUDR", "ent_eudr_missing": "Thiếu thông tin EUDR",
+		"ent_outline": "Hình thửa đất", "ent_coords_shown": "Tọa độ (kinh độ, vĩ độ)", "ent_lot_from_plot": "Tạo lô hàng từ thửa này",
+
+		"ent_lots_title": "Lô hàng", "ent_lot_new": "Tạo lô hàng", "ent_lot_title": "Lô hàng", "ent_lots_search": "Tìm theo mã lô hoặc sản phẩm",
+		"ent_all_statuses": "Mọi trạng thái", "ent_status": "Trạng thái", "ent_lot_code": "Mã lô (GS1 AI 10)", "ent_product": "Sản phẩm",
+		"ent_quantity": "Số lượng", "ent_produced_on": "Ngày sản xuất", "ent_harvested_on": "Ngày thu hoạch",
+		"ent_step1": "Bước 1 · Sản phẩm và mã lô", "ent_step2": "Bước 2 · Số lượng và ngày", "ent_step3": "Bước 3 · Nguồn gốc",
+		"ent_step4":         "Bước 4 · Chứng nhận và công bố",
+		"ent_lot_code_hint": "Tối đa 20 ký tự: chữ không dấu, số và các ký hiệu GS1 cho phép (ví dụ GC2026-01).",
+		"ent_no_products":   "Chưa có sản phẩm nào.", "ent_origin_hint": "Chọn các thửa đất đã thu hoạch, hoặc các lô đầu vào đã được chế biến thành lô này.",
+		"ent_source_plots": "Thửa đất nguồn", "ent_no_plots": "Chưa có thửa đất nào.", "ent_input_lots": "Lô đầu vào (chế biến)",
+		"ent_input_qty": "Số lượng đã dùng (để trống: cả lô)", "ent_transform_step": "Công đoạn chế biến", "ent_no_lots_yet": "Chưa có lô hàng nào.",
+		"ent_made_at": "Nơi sản xuất / chế biến", "ent_dds_reference": "Số tờ khai trách nhiệm giải trình EUDR (DDS)",
+		"ent_no_certs": "Doanh nghiệp chưa có chứng nhận nào.", "ent_publish_now": "Công khai ngay trên trang tra cứu",
+		"ent_publish_hint": "Lô ở trạng thái nháp chưa hiển thị cho người tiêu dùng.", "ent_lot_create": "Tạo lô hàng",
+		"ent_draft_hint": "Lô hàng đang ở trạng thái nháp.", "ent_publish": "Công khai lô hàng", "ent_details": "Thông tin lô",
+		"ent_short_code": "Mã tra cứu", "ent_no_certs_on_lot": "Chưa gắn chứng nhận nào.",
+		"ent_qr": "Mã QR", "ent_qr_alt": "Mã QR của lô hàng", "ent_qr_png": "Tải PNG", "ent_qr_svg": "Tải SVG",
+		"ent_qr_gs1_png": "QR GS1 Digital Link (PNG)", "ent_qr_gs1_svg": "QR GS1 Digital Link (SVG)",
+		"ent_draft_not_public": "Trang công khai chỉ hiển thị khi lô được công khai.",
+		"ent_print_labels":     "In tem nhãn", "ent_labels_n": "Số tem", "ent_labels_layout": "Khổ in",
+		"ent_layout_a4": "Giấy A4", "ent_layout_roll": "Cuộn tem", "ent_labels_hint": "Mỗi tem có một số sê-ri mới, không bao giờ dùng lại.",
+		"ent_upstream": "Nguồn gốc (truy ngược)", "ent_upstream_lots": "Lô đầu vào", "ent_upstream_plots": "Thửa đất",
+		"ent_no_upstream": "Không có lô đầu vào hay thửa đất được ghi nhận.",
+		"ent_events":      "Sự kiện", "ent_event_time": "Thời điểm", "ent_event_kind": "Loại sự kiện", "ent_business_step": "Công đoạn",
+		"ent_place": "Địa điểm", "ent_note": "Ghi chú", "ent_as_input": "là đầu vào", "ent_as_output": "là đầu ra",
+		"ent_counterparty": "MST bên giao/nhận", "ent_no_events": "Lô hàng chưa có sự kiện nào.", "ent_add_event": "Thêm sự kiện",
+		"ent_disposition": "Tình trạng hàng sau sự kiện", "ent_event_time_hint": "Giờ Việt Nam.", "ent_lot_from_this": "Chế biến lô này thành lô mới",
+
+		"ent_documents_title": "Tài liệu", "ent_document_upload": "Tải tài liệu lên", "ent_document_title": "Tiêu đề",
+		"ent_document_kind": "Loại tài liệu", "ent_document_file": "Tệp", "ent_document_size": "Dung lượng", "ent_uploaded": "Ngày tải lên",
+		"ent_document_hint": "PDF, PNG, JPEG hoặc WebP, tối đa 20 MB.", "ent_public": "công khai",
+
+		"flash_ent_product_created": "Đã thêm sản phẩm.", "flash_ent_product_saved": "Đã lưu sản phẩm.",
+		"flash_ent_facility_created": "Đã thêm vùng trồng / cơ sở.", "flash_ent_lot_created": "Đã tạo lô hàng.",
+		"flash_ent_lot_published": "Lô hàng đã được công khai.", "flash_ent_event_added": "Đã thêm sự kiện.",
+		"flash_ent_document_uploaded": "Đã tải tài liệu lên.",
+	}
+	en := map[string]string{
+		"ent_nav_products": "Products", "ent_nav_facilities": "Plots and sites", "ent_nav_lots": "Lots", "ent_nav_documents": "Documents",
+		"ent_home_title": "What needs doing", "ent_tax_code": "Tax code",
+		"ent_home_expiring": "Certificates expiring soon", "ent_home_within_days": "Within %d days", "ent_days_left": "%d days left",
+		"ent_home_announcements": "Conformity announcements", "ent_home_ann_submitted": "Waiting for the agency",
+		"ent_home_ann_needs_more": "Returned for more documents", "ent_home_ann_link": "Open the announcements",
+		"ent_home_no_events": "Lots without events", "ent_home_all_have_events": "Every lot has events.",
+		"ent_home_recalls": "Recalled lots", "ent_home_no_recalls": "No lot is recalled.",
+		"ent_home_upstream_recalled": "input lot %s is recalled: check this lot",
+		"ent_home_import":            "Import lots from a CSV file",
+		"ent_recall_upstream":        "because an input lot was recalled", "ent_recalled_because": "This lot is recalled",
+		"ent_expires_on": "Best before", "ent_cert_expires": "expires on", "ent_certificates": "Certificates",
+
+		"ent_products_title": "Products", "ent_product_new": "Add a product", "ent_product_edit": "Edit product",
+		"ent_products_search": "Search by name or GTIN", "ent_products_search_hint": "Product name or GTIN",
+		"ent_product_name": "Product name", "ent_product_name_vi": "Product name (Vietnamese)", "ent_product_name_en": "English name",
+		"ent_category": "Category", "ent_no_gtin": "no GTIN", "ent_standards": "Standards and regulations applied",
+		"ent_standards_hint": "One code a line, e.g. TCVN 4193:2014 or QCVN 01-189:2019/BNNPTNT.",
+		"ent_gtin_hint":      "GS1 barcode of 8, 12, 13 or 14 digits (Vietnam's start with 893). A product without a GTIN can still be registered.",
+		"ent_unit":           "Unit", "ent_description": "Description", "ent_photo": "Product photo",
+		"ent_photo_hint": "PNG, JPEG or WebP, at most 5 MB. The photo is shown on the public verification page.",
+
+		"ent_facilities_title": "Plots and sites", "ent_facility_new": "Add a plot or site", "ent_facility_title": "Plot or site",
+		"ent_facilities_search": "Search by name, code or district", "ent_all_kinds": "All kinds",
+		"ent_facility_kind": "Kind", "ent_facility_name": "Name", "ent_facility_code": "Own code or GLN", "ent_district": "District",
+		"ent_address": "Address", "ent_crop": "Crop", "ent_area": "Area", "ent_area_ha": "Area (ha)",
+		"ent_area_hint":  "Required for a plot given as a point (at most 4 ha). For a polygon the area is computed.",
+		"ent_geometry":   "Plot location (EUDR)",
+		"ent_eudr_rules": "EU Deforestation Regulation (EUDR): WGS84 coordinates with at least 6 decimal places; plots over 4 ha need a closed polygon of at least 4 positions that does not cross itself.",
+		"ent_geo_point":  "A single point", "ent_geo_list": "Paste a list of coordinates", "ent_geo_file": "Upload a GeoJSON file",
+		"ent_latitude": "Latitude (e.g. 12.701230)", "ent_longitude": "Longitude (e.g. 108.142350)",
+		"ent_coord_order": "Order of the two numbers on each line", "ent_order_lonlat": "longitude, latitude (as GeoJSON: 108.081000, 12.851000)",
+		"ent_order_latlon": "latitude, longitude (as Google Maps: 12.851000, 108.081000)", "ent_coords": "Coordinates, one position a line",
+		"ent_coords_hint":        "Use a dot for decimals. If the last line does not repeat the first, the polygon is closed for you. A single line is a point.",
+		"ent_geojson_file":       "GeoJSON file (Point, Polygon, MultiPolygon, Feature or FeatureCollection)",
+		"ent_deforestation_free": "I declare that no forest was cleared on this plot after 31 December 2020",
+		"ent_land_cleared_on":    "Last land clearing date", "ent_eudr_ready": "EUDR complete", "ent_eudr_missing": "EUDR incomplete",
+		"ent_outline": "Plot outline", "ent_coords_shown": "Coordinates (longitude, latitude)", "ent_lot_from_plot": "Create a lot from this plot",
+
+		"ent_lots_title": "Lots", "ent_lot_new": "Create a lot", "ent_lot_title": "Lot", "ent_lots_search": "Search by lot code or product",
+		"ent_all_statuses": "All statuses", "ent_status": "Status", "ent_lot_code": "Lot code (GS1 AI 10)", "ent_product": "Product",
+		"ent_quantity": "Quantity", "ent_produced_on": "Production date", "ent_harvested_on": "Harvest date",
+		"ent_step1": "Step 1 · Product and lot code", "ent_step2": "Step 2 · Quantity and dates", "ent_step3": "Step 3 · Origin",
+		"ent_step4":         "Step 4 · Certificates and publishing",
+		"ent_lot_code_hint": "Up to 20 characters: unaccented letters, digits and the symbols GS1 allows (e.g. GC2026-01).",
+		"ent_no_products":   "No products yet.", "ent_origin_hint": "Choose the plots it was harvested from, or the input lots processed into this lot.",
+		"ent_source_plots": "Source plots", "ent_no_plots": "No plots yet.", "ent_input_lots": "Input lots (processing)",
+		"ent_input_qty": "Quantity used (blank: the whole lot)", "ent_transform_step": "Processing step", "ent_no_lots_yet": "No lots yet.",
+		"ent_made_at": "Made or processed at", "ent_dds_reference": "EUDR due diligence statement (DDS) number",
+		"ent_no_certs": "The enterprise holds no certificates.", "ent_publish_now": "Publish on the public pages now",
+		"ent_publish_hint": "A draft lot is not shown to consumers.", "ent_lot_create": "Create the lot",
+		"ent_draft_hint": "This lot is a draft.", "ent_publish": "Publish the lot", "ent_details": "Lot details",
+		"ent_short_code": "Public code", "ent_no_certs_on_lot": "No certificates attached.",
+		"ent_qr": "QR code", "ent_qr_alt": "QR code of the lot", "ent_qr_png": "Download PNG", "ent_qr_svg": "Download SVG",
+		"ent_qr_gs1_png": "GS1 Digital Link QR (PNG)", "ent_qr_gs1_svg": "GS1 Digital Link QR (SVG)",
+		"ent_draft_not_public": "The public page works once the lot is published.",
+		"ent_print_labels":     "Print labels", "ent_labels_n": "Number of labels", "ent_labels_layout": "Layout",
+		"ent_layout_a4": "A4 sheet", "ent_layout_roll": "Label roll", "ent_labels_hint": "Each label gets a new serial number, never reused.",
+		"ent_upstream": "Origin (upstream)", "ent_upstream_lots": "Input lots", "ent_upstream_plots": "Plots",
+		"ent_no_upstream": "No input lots or plots are recorded.",
+		"ent_events":      "Events", "ent_event_time": "Time", "ent_event_kind": "Event kind", "ent_business_step": "Business step",
+		"ent_place": "Place", "ent_note": "Note", "ent_as_input": "as input", "ent_as_output": "as output",
+		"ent_counterparty": "Counterparty tax code", "ent_no_events": "This lot has no events yet.", "ent_add_event": "Add an event",
+		"ent_disposition": "Goods' state after the event", "ent_event_time_hint": "Vietnam time.", "ent_lot_from_this": "Process this lot into a new lot",
+
+		"ent_documents_title": "Documents", "ent_document_upload": "Upload a document", "ent_document_title": "Title",
+		"ent_document_kind": "Kind", "ent_document_file": "File", "ent_document_size": "Size", "ent_uploaded": "Uploaded",
+		"ent_document_hint": "PDF, PNG, JPEG or WebP, at most 20 MB.", "ent_public": "public",
+
+		"flash_ent_product_created": "Product added.", "flash_ent_product_saved": "Product saved.",
+		"flash_ent_facility_created": "Plot or site added.", "flash_ent_lot_created": "Lot created.",
+		"flash_ent_lot_published": "The lot is now public.", "flash_ent_event_added": "Event added.",
+		"flash_ent_document_uploaded": "Document uploaded.",
+	}
+	enum := func(prefix string, pairs ...string) {
+		for i := 0; i+2 < len(pairs); i += 3 {
+			vi[prefix+pairs[i]] = pairs[i+1]
+			en[prefix+pairs[i]] = pairs[i+2]
+		}
+	}
+	enum("ent_cat_", "coffee", "Cà phê", "Coffee", "rubber", "Cao su", "Rubber", "honey", "Mật ong", "Honey",
+		"farm_produce", "Nông sản", "Farm produce", "fruit", "Trái cây", "Fruit", "medicinal_plants", "Cây dược liệu", "Medicinal plants",
+		"mechanical", "Cơ khí", "Mechanical goods", "building_materials", "Vật liệu xây dựng", "Building materials", "other", "Khác", "Other")
+	enum("ent_fk_", "farm_plot", "Thửa đất / vùng trồng", "Farm plot", "processing_site", "Cơ sở sơ chế, chế biến", "Processing site",
+		"warehouse", "Kho", "Warehouse")
+	enum("ent_lot_status_", "draft", "Nháp", "Draft", "published", "Đã công khai", "Published", "recalled", "Bị thu hồi", "Recalled")
+	enum("ent_cert_", "active", "Còn hiệu lực", "Active", "suspended", "Bị đình chỉ", "Suspended", "withdrawn", "Bị thu hồi", "Withdrawn",
+		"expired", "Hết hạn", "Expired")
+	enum("ent_kind_", "object", "Ghi nhận", "Observation", "aggregation", "Đóng gói, gom hàng", "Aggregation",
+		"transformation", "Chế biến", "Transformation", "transaction", "Giao nhận, mua bán", "Transaction", "association", "Gắn kết", "Association")
+	enum("ent_step_", "commissioning", "Tạo mã", "Commissioning", "harvesting", "Thu hoạch", "Harvesting", "drying", "Phơi sấy", "Drying",
+		"hulling", "Xát vỏ", "Hulling", "sorting", "Phân loại", "Sorting", "fermenting", "Lên men", "Fermenting", "roasting", "Rang", "Roasting",
+		"grinding", "Xay", "Grinding", "packing", "Đóng gói", "Packing", "storing", "Lưu kho", "Storing", "shipping", "Xuất hàng", "Shipping",
+		"receiving", "Nhận hàng", "Receiving", "inspecting", "Kiểm tra", "Inspecting", "testing", "Thử nghiệm", "Testing",
+		"transforming", "Chế biến", "Transforming", "destroying", "Tiêu hủy", "Destroying", "other", "Khác", "Other")
+	enum("ent_disp_", "active", "Bình thường", "Active", "in_progress", "Đang xử lý", "In progress", "in_transit", "Đang vận chuyển", "In transit",
+		"conformant", "Đạt", "Conformant", "non_conformant", "Không đạt", "Non-conformant", "recalled", "Bị thu hồi", "Recalled",
+		"destroyed", "Đã tiêu hủy", "Destroyed", "sold", "Đã bán", "Sold")
+	enum("ent_dk_", "certificate", "Giấy chứng nhận", "Certificate", "test_report", "Phiếu kết quả thử nghiệm", "Test report",
+		"photo", "Ảnh", "Photo", "plot_file", "Tệp vùng trồng", "Plot file", "regulation", "Văn bản quy chuẩn", "Regulation",
+		"announcement", "Hồ sơ công bố", "Announcement", "other", "Khác", "Other")
+	addMessages(vi, en)
+}

@@ -1,0 +1,41 @@
+package web
+
+func init() {
+	addMessages(map[string]string{
+		"rcl_nav": "Thu hồi lô hàng", "rcl_title": "Thu hồi lô hàng",
+		"rcl_intro":           "Tìm lô hàng theo mã lô, mã ngắn in trên nhãn, hoặc dán địa chỉ đọc được từ mã QR. Hệ thống tìm mọi lô hàng được làm ra từ lô này để bạn xác nhận trước khi thu hồi.",
+		"rcl_lot_label":       "Mã lô, mã ngắn hoặc địa chỉ trong mã QR",
+		"rcl_lot_placeholder": "Ví dụ GC2026-01 hoặc https://…/l/…",
+		"rcl_choose":          "Có nhiều lô hàng trùng mã; chọn lô cần thu hồi:",
+		"rcl_back":            "← Tìm lô hàng khác", "rcl_lot_title": "Thu hồi lô hàng", "rcl_confirm_title": "Xác nhận thu hồi",
+		"rcl_lot_code": "Mã lô", "rcl_product": "Sản phẩm", "rcl_enterprise": "Doanh nghiệp", "rcl_quantity": "Số lượng",
+		"rcl_status": "Trạng thái", "rcl_public": "Trang công khai",
+		"rcl_st_draft": "Bản nháp", "rcl_st_published": "Đang lưu hành", "rcl_st_recalled": "Đã thu hồi",
+		"rcl_recalled_badge": "Đã thu hồi", "rcl_already": "Lô hàng này đã bị thu hồi; không thể thu hồi lại.",
+		"rcl_reason": "Lý do thu hồi", "rcl_on": "Ngày thu hồi", "rcl_by": "Người thu hồi",
+		"rcl_downstream":      "Các lô hàng làm ra từ lô này: %d",
+		"rcl_downstream_hint": "Sau khi thu hồi, trang công khai của các lô này hiển thị cảnh báo thu hồi lô nguyên liệu.",
+		"rcl_no_downstream":   "Không có lô hàng nào được làm ra từ lô này.",
+		"rcl_confirm_text":    "Thu hồi lô %s. Cảnh báo thu hồi sẽ hiển thị ngay trên trang công khai của lô này và của %d lô hàng làm ra từ nó.",
+		"rcl_confirm_btn":     "Xác nhận thu hồi", "rcl_form_title": "Lý do và ngày thu hồi", "rcl_next_btn": "Tiếp tục: xem các lô bị ảnh hưởng",
+		"flash_rcl_recalled": "Đã thu hồi lô hàng. Trang công khai của lô và các lô làm ra từ nó đã hiển thị cảnh báo.",
+	}, map[string]string{
+		"rcl_nav": "Recall a lot", "rcl_title": "Recall a lot",
+		"rcl_intro":           "Find the lot by its lot code, the short code on its label, or paste the address read from its QR code. Every lot made from it is found and shown for you to confirm before the recall.",
+		"rcl_lot_label":       "Lot code, short code or the address in a QR code",
+		"rcl_lot_placeholder": "e.g. GC2026-01 or https://…/l/…",
+		"rcl_choose":          "Several lots have this code; choose the one to recall:",
+		"rcl_back":            "← Find another lot", "rcl_lot_title": "Recall a lot", "rcl_confirm_title": "Confirm the recall",
+		"rcl_lot_code": "Lot code", "rcl_product": "Product", "rcl_enterprise": "Enterprise", "rcl_quantity": "Quantity",
+		"rcl_status": "Status", "rcl_public": "Public page",
+		"rcl_st_draft": "Draft", "rcl_st_published": "On the market", "rcl_st_recalled": "Recalled",
+		"rcl_recalled_badge": "Recalled", "rcl_already": "This lot is already recalled; it cannot be recalled again.",
+		"rcl_reason": "Reason for the recall", "rcl_on": "Recall date", "rcl_by": "Recalled by",
+		"rcl_downstream":      "Lots made from this lot: %d",
+		"rcl_downstream_hint": "Once recalled, the public pages of these lots show the recall of their source lot.",
+		"rcl_no_downstream":   "No lot was made from this lot.",
+		"rcl_confirm_text":    "Recall lot %s. The recall warning shows at once on its public page and on those of the %d lots made from it.",
+		"rcl_confirm_btn":     "Confirm the recall", "rcl_form_title": "Reason and date", "rcl_next_btn": "Next: see the lots affected",
+		"flash_rcl_recalled": "The lot was recalled. Its public page and those of the lots made from it show the warning.",
+	})
+}

@@ -1,0 +1,152 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tracereg/tracereg/registry"
+)
+
+func rclBatch(t *testing.T, e *env, id string) *registry.Batch {
+	t.Helper()
+	b, err := e.db.FindBatch(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// rclPublic fetches a public page of a served env.
+func rclPublic(t *testing.T, e *env, path string) string {
+	t.Helper()
+	res, err := http.Get(e.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, res.StatusCode)
+	}
+	return string(b)
+}
+
+// TestRecallUpstreamLot finds the green lot by a pasted /l/ address, checks
+// the form, sees the roasted lot on the confirmation page, confirms; the
+// green lot is recalled, audited, and the roasted lot's public page shows
+// the recall of its source lot. A second recall is refused with a clear message.
+func TestRecallUpstreamLot(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvOn(t, ln)
+	green, roasted := rclBatch(t, e, e.demo.GreenBatchID), rclBatch(t, e, e.demo.RoastedBatchID)
+	// The public page of the roasted lot is cached before the recall.
+	if body := rclPublic(t, e, "/l/"+roasted.ShortCode); strings.Contains(body, `id="recall" class="recall"`) {
+		t.Fatal("the roasted lot shows a recall before any")
+	}
+	c := e.as(asInspector)
+	res := c.get("/w/recall?lot=" + url.QueryEscape(e.base+"/l/"+green.ShortCode))
+	wantStatus(t, "find by address", res, http.StatusSeeOther)
+	if res.location != "/w/recall/"+green.ID {
+		t.Fatalf("found %s", res.location)
+	}
+	for _, q := range []string{green.ShortCode, registry.DemoGreenLot, green.ID} {
+		if r := c.get("/w/recall?lot=" + url.QueryEscape(q)); r.location != "/w/recall/"+green.ID {
+			t.Errorf("find %q: %d %s", q, r.status, r.location)
+		}
+	}
+	res = c.get("/w/recall?lot=NO-SUCH-LOT")
+	wantStatus(t, "unknown lot", res, http.StatusUnprocessableEntity)
+	wantContains(t, "unknown lot", res.body, `class="field-error"`, `value="NO-SUCH-LOT"`)
+
+	page := c.get("/w/recall/" + green.ID)
+	wantStatus(t, "form", page, http.StatusOK)
+	wantContains(t, "form", page.body, `id="rcl-form"`, `value="2026-03-10"`, `id="rcl-down-`+roasted.ID+`"`)
+
+	res = c.post("/w/recall/"+green.ID+"/check", url.Values{"version": {strconv.Itoa(green.Version)},
+		"reason": {"Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng"}, "on": {"2026-03-10"}})
+	wantStatus(t, "check", res, http.StatusOK)
+	wantContains(t, "confirmation", res.body, `id="rcl-confirm-form"`, `id="rcl-down-`+roasted.ID+`"`, registry.DemoRoastedLot,
+		"Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng")
+	if rclBatch(t, e, green.ID).Status == registry.BatchRecalled {
+		t.Fatal("the check recalled the lot before confirmation")
+	}
+	res = c.post("/w/recall/"+green.ID+"/confirm", url.Values{"version": {strconv.Itoa(green.Version)},
+		"reason": {"Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng"}, "on": {"2026-03-10"}})
+	wantStatus(t, "confirm", res, http.StatusSeeOther)
+	got := rclBatch(t, e, green.ID)
+	if got.Status != registry.BatchRecalled || got.Recall == nil || got.Recall.By != asInspector || got.Recall.On != "2026-03-10" ||
+		got.Recall.Reason != "Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng" {
+		t.Fatalf("recalled: %+v %+v", got, got.Recall)
+	}
+	if rclBatch(t, e, roasted.ID).Status == registry.BatchRecalled {
+		t.Error("the downstream lot's own status changed: it shows the recall through its genealogy")
+	}
+	if n := inbAuditCount(t, e, "batch.recall"); n != 1 {
+		t.Errorf("%d audit entries for the recall", n)
+	}
+	page = c.get(res.location)
+	wantContains(t, "after", page.body, `id="flash"`, `id="rcl-recalled"`, `id="rcl-status">Đã thu hồi`)
+	if strings.Contains(page.body, `id="rcl-form"`) {
+		t.Error("a recalled lot still offers the recall form")
+	}
+	// At once on the public pages (the cache was dropped).
+	body := rclPublic(t, e, "/l/"+roasted.ShortCode)
+	wantContains(t, "roasted public page", body, `id="recall" class="recall"`, "Lô nguyên liệu "+registry.DemoGreenLot)
+	body = rclPublic(t, e, "/l/"+green.ShortCode)
+	wantContains(t, "green public page", body, `id="recall" class="recall"`, "Lô hàng này đã bị thu hồi")
+
+	// Again: refused with a clear message, nothing changed.
+	for _, path := range []string{"/check", "/confirm"} {
+		res = c.post("/w/recall/"+green.ID+path, url.Values{"version": {strconv.Itoa(got.Version)}, "reason": {"Thu hồi lần hai"}, "on": {"2026-03-10"}})
+		wantStatus(t, "again "+path, res, http.StatusUnprocessableEntity)
+		wantContains(t, "again "+path, res.body, "lô hàng đã bị thu hồi")
+	}
+	if again := rclBatch(t, e, green.ID); again.Version != got.Version {
+		t.Error("a second recall changed the lot")
+	}
+}
+
+// TestRecallBadInput: an empty reason or a bad date answers 422 beside the
+// field with what was typed kept; a stale page answers 409; nothing changes.
+func TestRecallBadInput(t *testing.T) {
+	e := newEnv(t)
+	green := rclBatch(t, e, e.demo.GreenBatchID)
+	c := e.as(asInspector)
+	c.get("/w/recall/" + green.ID)
+	for _, tc := range []struct {
+		name, path, reason, on, field, kept string
+	}{
+		{"empty reason", "/check", "", "2026-03-10", "rcl-reason", `value="2026-03-10"`},
+		{"bad date", "/check", "Nhiễm nấm mốc", "10/03/2026", "rcl-on", `>Nhiễm nấm mốc</textarea>`},
+		{"empty reason at confirm", "/confirm", " ", "2026-03-10", "rcl-reason", ""},
+	} {
+		res := c.post("/w/recall/"+green.ID+tc.path, url.Values{"version": {strconv.Itoa(green.Version)}, "reason": {tc.reason}, "on": {tc.on}})
+		wantStatus(t, tc.name, res, http.StatusUnprocessableEntity)
+		i := strings.Index(res.body, `id="`+tc.field+`"`)
+		if i < 0 {
+			t.Fatalf("%s: no field", tc.name)
+		}
+		if j := strings.Index(res.body[i:], "</form>"); !strings.Contains(res.body[i:i+j], `class="field-error"`) ||
+			!strings.Contains(res.body[i:i+j], `aria-invalid="true"`) && !strings.Contains(res.body[i-120:i], `aria-invalid`) {
+			t.Errorf("%s: no message beside the field", tc.name)
+		}
+		if tc.kept != "" {
+			wantContains(t, tc.name, res.body, tc.kept)
+		}
+	}
+	res := c.post("/w/recall/"+green.ID+"/confirm", url.Values{"version": {strconv.Itoa(green.Version - 1)}, "reason": {"Nhiễm nấm mốc"}, "on": {"2026-03-10"}})
+	wantStatus(t, "stale", res, http.StatusConflict)
+	wantContains(t, "stale", res.body, "Lô hàng đã thay đổi kể từ khi bạn mở trang này")
+	if got := rclBatch(t, e, green.ID); got.Status == registry.BatchRecalled || got.Version != green.Version {
+		t.Fatalf("bad input changed the lot: %+v", got)
+	}
+}

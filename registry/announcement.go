@@ -81,7 +81,9 @@ func (a *ConformityAnnouncement) Validate() error {
 	checkRefs(&p, "test_report_ids", a.TestReportIDs, 50)
 	checkRefs(&p, "document_ids", a.DocumentIDs, 50)
 	requireText(&p, "agency", a.Agency, 200)
-	checkDate(&p, "submitted_on", a.SubmittedOn, a.Status != AnnDraft)
+	// A draft withdrawn before it was ever submitted has no submission day.
+	neverSubmitted := a.Status == AnnDraft || a.Status == AnnWithdrawn && a.SubmittedOn == ""
+	checkDate(&p, "submitted_on", a.SubmittedOn, !neverSubmitted)
 	oneOf(&p, "status", a.Status, []string{AnnDraft, AnnSubmitted, AnnNeedsMore, AnnReceived, AnnRejected, AnnWithdrawn})
 	if a.Status == AnnReceived {
 		requireText(&p, "receipt_number", a.ReceiptNumber, 100)

@@ -372,3 +372,23 @@ func TestTransitionPolicyAction(t *testing.T) {
 		}
 	}
 }
+
+// A draft withdrawn before it was ever submitted is still a valid record
+// (it has no submission day), so the store accepts the withdrawal.
+func TestWithdrawNeverSubmittedDraft(t *testing.T) {
+	a := submittedOn("2026-06-12")
+	a.Status, a.SubmittedOn, a.History = registry.AnnDraft, "", nil
+	if err := a.Validate(); err != nil {
+		t.Fatalf("draft: %v", err)
+	}
+	if err := registry.WithdrawAnnouncement("ngừng sản xuất").Apply(a, registry.Actor{Username: "x"}, vnTime("2026-06-15", 10, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatalf("withdrawn draft: %v", err)
+	}
+	// A submitted dossier still needs its submission day.
+	b := submittedOn("2026-06-12")
+	b.Status, b.SubmittedOn = registry.AnnReceived, ""
+	wantRule(t, b.Validate(), "submitted_on/required")
+}

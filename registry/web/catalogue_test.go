@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/assets"
+	"github.com/tracereg/tracereg/registry"
 )
 
 // TestCatalogue checks that every message key a template names literally
@@ -36,5 +37,18 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("menu label %q has no text", it.Label)
 			}
 		}
+	}
+}
+
+func TestNavMarksOnlyTheLongestMatch(t *testing.T) {
+	menus := navFor(registry.Actor{UserID: "u", Role: registry.RoleCertifier}, "/w/certificates/new")
+	var active []string
+	for _, it := range menus {
+		if it.Active {
+			active = append(active, it.Href)
+		}
+	}
+	if len(active) != 1 || active[0] != "/w/certificates/new" {
+		t.Fatalf("active links %v", active)
 	}
 }

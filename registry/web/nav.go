@@ -26,9 +26,18 @@ func navFor(a registry.Actor, path string) []NavItem {
 	}
 	items := append([]NavItem{{Href: Prefix + "/", Label: "home"}}, menus[a.Role]...)
 	out := make([]NavItem, len(items))
+	// Only the longest matching link is current: /w/certificates/new marks
+	// "issue a certificate", not also "certificates".
+	best := -1
 	for i, it := range items {
-		it.Active = path == it.Href || it.Href != Prefix+"/" && strings.HasPrefix(path, it.Href)
 		out[i] = it
+		match := path == it.Href || it.Href != Prefix+"/" && strings.HasPrefix(path, it.Href+"/")
+		if match && (best < 0 || len(it.Href) > len(items[best].Href)) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		out[best].Active = true
 	}
 	return out
 }

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -40,7 +37,7 @@ func fieldErr(field, rule, en, vi string) error {
 	return p.Err()
 }
 
-var errMalformed = registry.Errorf(registry.EMALFORMED, "The request body is not valid JSON.", "Nội dung yêu cầu không phải JSON hợp lệ.")
+var errMalformed = registry.ErrMalformedJSON
 
 // decodeJSON decodes the body into v strictly: JSON media type, at most
 // limit bytes, one object, no unknown fields, every value of its field's type.
@@ -59,72 +56,7 @@ func decodeJSON(c *fiber.Ctx, v any, limit int) error {
 }
 
 // decodeStrict decodes one JSON object from b into v (see decodeJSON).
-func decodeStrict(b []byte, v any) error {
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return errMalformed
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return registry.Errorf(registry.EMALFORMED, "The request body holds more than one JSON value.", "Nội dung yêu cầu chứa nhiều hơn một giá trị JSON.")
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errMalformed
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return fieldErr(field, "type", "must be a JSON "+jsonTypeName(typ.Type), "phải là giá trị JSON kiểu "+jsonTypeName(typ.Type))
-	}
-	msg := err.Error()
-	if i := strings.Index(msg, "unknown field "); i >= 0 {
-		name := strings.Trim(msg[i+len("unknown field "):], `"`)
-		return fieldErr(name, "unknown_field", "is not a field of this record", "không phải là trường của bản ghi này")
-	}
-	if strings.Contains(msg, "geometry") {
-		return fieldErr("geometry", "geojson", "must be a GeoJSON geometry object", "phải là đối tượng hình học GeoJSON")
-	}
-	if strings.Contains(msg, "parsing time") {
-		return fieldErr("body", "time", "times are written RFC 3339, e.g. 2026-03-01T08:00:00+07:00",
-			"thời điểm viết theo RFC 3339, ví dụ 2026-03-01T08:00:00+07:00")
-	}
-	return fieldErr("body", "invalid", "a value has the wrong form", "một giá trị không đúng dạng")
-}
-
-func jsonTypeName(t reflect.Type) string {
-	if t == nil {
-		return "value"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16,
-		reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Struct, reflect.Map:
-		if t == reflect.TypeOf(time.Time{}) {
-			return "string (RFC 3339 time)"
-		}
-		return "object"
-	}
-	return "value"
-}
+func decodeStrict(b []byte, v any) error { return registry.DecodeStrictJSON(b, v) }
 
 // page reads ?limit= and ?cursor=.
 func page(c *fiber.Ctx) (registry.Page, error) {

@@ -15,10 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tracereg/tracereg/registry"
 )
@@ -259,74 +257,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var errMalformed = registry.Errorf(registry.EMALFORMED, "The request body is not valid JSON.", "Nội dung yêu cầu không phải JSON hợp lệ.")
-
-// decodeRow decodes one JSON object strictly: no unknown fields, every value
-// of its field's type; the problems name the field (as the API's decoding does).
-func decodeRow(b []byte, v any) error {
-	trimmed := bytes.TrimSpace(b)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return errMalformed
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return registry.Errorf(registry.EMALFORMED, "The request body holds more than one JSON value.", "Nội dung yêu cầu chứa nhiều hơn một giá trị JSON.")
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errMalformed
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return fieldErr(field, "type", "must be a JSON "+jsonTypeName(typ.Type), "phải là giá trị JSON kiểu "+jsonTypeName(typ.Type))
-	}
-	msg := err.Error()
-	if i := strings.Index(msg, "unknown field "); i >= 0 {
-		name := strings.Trim(msg[i+len("unknown field "):], `"`)
-		return fieldErr(name, "unknown_field", "is not a field of this record", "không phải là trường của bản ghi này")
-	}
-	if strings.Contains(msg, "parsing time") {
-		return fieldErr("body", "time", "times are written RFC 3339, e.g. 2026-03-01T08:00:00+07:00",
-			"thời điểm viết theo RFC 3339, ví dụ 2026-03-01T08:00:00+07:00")
-	}
-	// A Date field's own decoding error names no field.
-	return fieldErr("body", "invalid", "a value has the wrong form", "một giá trị không đúng dạng")
-}
-
-func jsonTypeName(t reflect.Type) string {
-	if t == nil {
-		return "value"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16,
-		reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	case reflect.Struct, reflect.Map:
-		if t == reflect.TypeOf(time.Time{}) {
-			return "string (RFC 3339 time)"
-		}
-		return "object"
-	}
-	return "value"
-}
+// decodeRow decodes one JSON row strictly, as the API decodes a record.
+func decodeRow(b []byte, v any) error { return registry.DecodeStrictJSON(b, v) }
 
 // DeriveKeys gives every row without an idempotency key one made from its
 // content, so uploading the same rows again writes nothing new even when

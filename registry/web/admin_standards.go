@@ -138,21 +138,7 @@ func admAsField(err error, field string) error {
 // admSaveRegulation records the uploaded document of a catalogue entry: a
 // public regulation that belongs to the catalogue, not to an owner.
 func (w *Web) admSaveRegulation(c *fiber.Ctx, st *StagedFile, s *registry.Standard) (*registry.Document, error) {
-	if err := registry.Authorize(actor(c), registry.ActCreate, registry.Resource{Kind: registry.KindDocument}); err != nil {
-		return nil, err
-	}
-	title := s.Code + " " + s.TitleVI
-	if r := []rune(title); len(r) > 200 {
-		title = string(r[:200])
-	}
-	d := &registry.Document{Title: title, Kind: "regulation", Public: true, FileName: st.Name, CreatedBy: actor(c).Username, Blob: st.Blob}
-	if err := w.store.CreateDocument(ctx(c), d); err != nil {
-		return nil, err
-	}
-	if err := w.audit(c, "document.create", registry.KindDocument, d.ID, "", nil, d); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return w.storeDocument(c, st, registry.Document{Title: s.Code + " " + s.TitleVI, Kind: "regulation", Public: true})
 }
 
 func (w *Web) admStandardCreate(c *fiber.Ctx) error {

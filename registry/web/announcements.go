@@ -7,8 +7,6 @@ package web
 // every dossier (they decide on them in the inbox).
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
@@ -453,43 +451,30 @@ func renameFields2(err error, names map[string]string) error {
 
 // annUploadMany takes every file of a multi-file field, and the files
 // kept from an earlier try (field+"_staged", one token each), at most
-// annMaxFiles in all. Each is stored and signed like upload's.
+// annMaxFiles in all. Each is stored and signed as upload does (putFile, unstage).
 func (w *Web) annUploadMany(c *fiber.Ctx, field string, limit int64) ([]StagedFile, error) {
 	mf, err := c.MultipartForm()
 	if err != nil {
 		return nil, nil // a form without files
 	}
-	s := session(c)
 	var out []StagedFile
 	var probs registry.Problems
 	for _, token := range mf.Value[field+"_staged"] {
-		enc, sig, ok := strings.Cut(token, ".")
-		payload, err := base64.RawURLEncoding.DecodeString(enc)
-		var claim stagedClaim
-		if !ok || err != nil || sig != stageSign(s.CSRF, payload) || json.Unmarshal(payload, &claim) != nil {
-			probs.Add(field, "staged", "an earlier upload cannot be used; choose the file again", "không dùng được tệp đã tải lên trước; hãy chọn lại tệp")
+		st, err := w.unstage(c, token)
+		if err == errStaleUpload {
+			probs.Add(field, "staged", errStaleUpload.Message, errStaleUpload.MessageVI)
 			continue
 		}
-		blob, err := w.cfg.Documents.Stat(ctx(c), claim.SHA)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, StagedFile{Blob: blob, Name: claim.Name, Token: token})
+		out = append(out, st)
 	}
 	for _, fh := range mf.File[field] {
 		if fh.Size == 0 {
 			continue
 		}
-		if fh.Size > limit {
-			probs.Add(field, "too_large", fh.Filename+": the file is larger than the limit", fh.Filename+": tệp lớn hơn giới hạn cho phép")
-			continue
-		}
-		r, err := fh.Open()
-		if err != nil {
-			return nil, err
-		}
-		blob, err := w.cfg.Documents.Put(ctx(c), r, limit, registry.DocumentMediaTypes)
-		r.Close()
+		st, err := w.putFile(c, fh, limit, registry.DocumentMediaTypes)
 		if code := registry.ErrorCode(err); code == registry.ETOOLARGE || code == registry.EMEDIATYPE {
 			e := registry.PublicError(err)
 			probs.Add(field, code, fh.Filename+": "+e.Message, fh.Filename+": "+e.MessageVI)
@@ -498,13 +483,7 @@ func (w *Web) annUploadMany(c *fiber.Ctx, field string, limit int64) ([]StagedFi
 		if err != nil {
 			return nil, err
 		}
-		name := fh.Filename
-		if len(name) > 200 {
-			name = name[:200]
-		}
-		payload, _ := json.Marshal(stagedClaim{SHA: blob.SHA256, Name: name})
-		out = append(out, StagedFile{Blob: blob, Name: name,
-			Token: base64.RawURLEncoding.EncodeToString(payload) + "." + stageSign(s.CSRF, payload)})
+		out = append(out, st)
 	}
 	// The same bytes twice are one document.
 	out = slices.CompactFunc(slices.Clone(out), func(x, y StagedFile) bool { return x.Blob.SHA256 == y.Blob.SHA256 })

@@ -257,27 +257,5 @@ func (w *Web) entSaveProduct(c *fiber.Ctx, f *Form, pr, before *registry.Product
 // enterprise (the public product page shows it), reusing the record of the
 // same bytes.
 func (w *Web) entSavePhoto(c *fiber.Ctx, st *StagedFile, pr *registry.Product) (*registry.Document, error) {
-	if d, err := w.store.FindEnterpriseDocument(ctx(c), pr.EnterpriseID, st.Blob.SHA256); err == nil {
-		if d.Kind == "photo" && d.Public {
-			return d, nil
-		}
-	} else if registry.ErrorCode(err) != registry.ENOTFOUND {
-		return nil, err
-	}
-	title := "Ảnh sản phẩm: " + pr.NameVI
-	if r := []rune(title); len(r) > 200 {
-		title = string(r[:200])
-	}
-	d := &registry.Document{Title: title, Kind: "photo", Public: true, EnterpriseID: pr.EnterpriseID,
-		FileName: st.Name, CreatedBy: actor(c).Username, Blob: st.Blob}
-	if err := entAuthorize(c, registry.ActCreate, registry.KindDocument, pr.EnterpriseID); err != nil {
-		return nil, err
-	}
-	if err := w.store.CreateDocument(ctx(c), d); err != nil {
-		return nil, err
-	}
-	if err := w.audit(c, "document.create", registry.KindDocument, d.ID, d.EnterpriseID, nil, d); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return w.storeDocument(c, st, registry.Document{Title: "Ảnh sản phẩm: " + pr.NameVI, Kind: "photo", Public: true, EnterpriseID: pr.EnterpriseID})
 }

@@ -1,0 +1,108 @@
+package records
+
+import (
+	"context"
+
+	"github.com/tracereg/tracereg/registry/store"
+)
+
+// Collection names.
+const (
+	colEnterprises   = "enterprises"
+	colFacilities    = "facilities"
+	colProducts      = "products"
+	colBatches       = "batches"
+	colEvents        = "events"
+	colCertificates  = "certificates"
+	colBodies        = "certification_bodies"
+	colAnnouncements = "announcements"
+	colStandards     = "standards"
+	colUsers         = "users"
+	colDocuments     = "documents"
+	colReports       = "problem_reports"
+	colSessions      = "web_sessions"
+	colRefreshTokens = "refresh_tokens"
+	colAPIKeys       = "api_keys"
+	colLoginFailures = "login_failures"
+	colAudit         = "audit"
+	colAuditHead     = "audit_head"
+	colIdempotency   = "idempotency"
+	colScans         = "scans"
+	colScanMonths    = "scan_months"
+	colSupport       = "support_records"
+	colExperts       = "experts"
+	colCourses       = "training_courses"
+	colBenchmarks    = "benchmark_entries"
+	colGoodPractices = "good_practices"
+	colAnnualNotes   = "annual_notes"
+)
+
+func ix(fields ...string) store.Index     { return store.Index{Fields: fields} }
+func unique(fields ...string) store.Index { return store.Index{Fields: fields, Unique: true} }
+
+// Schema declares every collection and every index: the only place they are.
+// A query no index here covers is an error (store.ErrNotCovered), and
+// TestEveryQueryIsCovered runs every service method to prove there is none.
+// Unique keys on optional values use a *_key field that falls back to the
+// record's own ID.
+var Schema = store.Schema{
+	{Name: colEnterprises, Indexes: []store.Index{unique("tax_code"), ix("district", "sector"), ix("sector"), ix("updated_at")}},
+	{Name: colFacilities, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colProducts, Indexes: []store.Index{ix("enterprise_id", "category"), unique("gtin_key"), ix("gtin"), unique("short_code"), ix("category"),
+		ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colBatches, Indexes: []store.Index{unique("product_id", "lot_code"), unique("short_code"), ix("enterprise_id", "status"),
+		ix("enterprise_id", "product_id"), ix("status"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colEvents, Indexes: []store.Index{unique("enterprise_id", "idempotency_key"), ix("batches.batch_id"), ix("inputs.batch_id"),
+		ix("outputs.batch_id"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colCertificates, Indexes: []store.Index{unique("body_id", "number"), ix("holder_id", "status"), ix("number"), ix("expires_on"),
+		ix("body_id", "updated_at"), ix("holder_id", "updated_at"), ix("updated_at")}},
+	{Name: colBodies, Indexes: []store.Index{unique("code"), ix("updated_at")}},
+	{Name: colAnnouncements, Indexes: []store.Index{ix("enterprise_id", "status"), unique("receipt_key"), ix("status"),
+		ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colStandards, Indexes: []store.Index{unique("code"), ix("kind"), ix("updated_at")}},
+	{Name: colUsers, Indexes: []store.Index{unique("username"), ix("updated_at")}},
+	{Name: colDocuments, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "blob.sha256"), ix("body_id", "kind"), ix("kind"),
+		ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colReports, Indexes: []store.Index{ix("subject"), ix("status")}},
+	{Name: colSessions, Indexes: []store.Index{ix("user_id"), ix("expires_at")}},
+	{Name: colRefreshTokens, Indexes: []store.Index{ix("family_id"), ix("user_id"), ix("expires_at")}},
+	{Name: colAPIKeys, Indexes: []store.Index{unique("hash"), ix("user_id")}},
+	{Name: colLoginFailures},
+	{Name: colAudit, Indexes: []store.Index{ix("user_id"), ix("target_kind", "target_id"), ix("target_id"), ix("enterprise_id"), ix("action")}},
+	{Name: colAuditHead},
+	{Name: colIdempotency, Indexes: []store.Index{ix("created_at")}},
+	{Name: colScans},
+	{Name: colScanMonths, Indexes: []store.Index{ix("key", "month")}},
+	{Name: colSupport, Indexes: []store.Index{ix("enterprise_id", "kind", "year"), ix("enterprise_id", "year"), ix("year", "kind"), ix("kind"), ix("updated_at")}},
+	{Name: colExperts, Indexes: []store.Index{ix("certified_on"), ix("updated_at")}},
+	{Name: colCourses, Indexes: []store.Index{ix("from"), ix("updated_at")}},
+	{Name: colBenchmarks, Indexes: []store.Index{unique("enterprise_id", "year"), ix("year"), ix("updated_at")}},
+	{Name: colGoodPractices, Indexes: []store.Index{ix("sector"), ix("tools"), ix("updated_at")}},
+	{Name: colAnnualNotes},
+}
+
+// publicCollections are the records the public pages show: a write to one
+// moves the public change stamp, so every replica's page cache empties.
+var publicCollections = map[string]bool{
+	colEnterprises: true, colFacilities: true, colProducts: true, colBatches: true, colEvents: true,
+	colCertificates: true, colBodies: true, colAnnouncements: true, colStandards: true, colDocuments: true,
+}
+
+// counterPublic is the public change stamp's counter.
+const counterPublic = "public"
+
+// touch moves the public change stamp after a write to col, in the write's
+// transaction where the engine has them.
+func (d *DB) touch(ctx context.Context, col string) error {
+	if !publicCollections[col] {
+		return nil
+	}
+	_, err := d.eng.Add(ctx, counterPublic, 1)
+	return mapError(err, nil)
+}
+
+// PublicVersion implements registry.ChangeStamp.
+func (d *DB) PublicVersion(ctx context.Context) (int64, error) {
+	v, err := d.eng.Counter(ctx, counterPublic)
+	return v, mapError(err, nil)
+}

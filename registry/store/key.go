@@ -307,3 +307,15 @@ func RestValues(p *Plan, doc bson.Raw) ([]any, error) {
 	}
 	return out, nil
 }
+
+// EncodeCursorBytes makes a cursor of encoded Rest values.
+func EncodeCursorBytes(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// DecodeCursorBytes returns the encoded Rest values of a cursor.
+func DecodeCursorBytes(s string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, ErrBadCursor
+	}
+	return b, nil
+}

@@ -152,7 +152,7 @@ func Eq(field string, value any) Cond { return Cond{field, value} }
 
 // Range bounds the field after the equalities. Nil bounds are open.
 type Range struct {
-	Field          string
+	Field            string
 	Gt, Gte, Lt, Lte any
 }
 

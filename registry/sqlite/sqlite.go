@@ -1,0 +1,795 @@
+// Package sqlite is the embedded storage engine: one SQLite database file
+// (modernc.org/sqlite, pure Go) in WAL mode, one writer connection and a
+// pool of readers, real transactions. It implements store.Engine.
+//
+// Each collection is two tables: d_<name> (id, version, BSON body) and
+// x_<name>, the entries of every declared index: (index number, key, id),
+// where the key is the order-preserving encoding of the index's field
+// values followed by the id (store.EncodeKey). A query is one range of
+// keys of one index, so every read is an index seek.
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	_ "modernc.org/sqlite" // the driver, registered as "sqlite"
+
+	"github.com/tracereg/tracereg/registry/store"
+)
+
+// Engine is a store.Engine on one SQLite file.
+type Engine struct {
+	path   string
+	schema store.Schema
+	w      *sql.DB // one connection: SQLite has one writer at a time
+	r      *sql.DB // readers; WAL lets them read while the writer writes
+	ixNum  map[string]map[string]int64
+	stmts  sync.Map // SQL text → *sql.Stmt prepared on w
+}
+
+var _ store.Engine = (*Engine)(nil)
+
+// FileName is the database file's name inside the data directory.
+const FileName = "tracereg.db"
+
+// Open opens (creating if needed) the database at path and makes its
+// tables and index entries match schema: a newly declared index is built
+// from the stored documents, an index no longer declared is dropped.
+func Open(ctx context.Context, path string, schema store.Schema) (*Engine, error) {
+	if err := schema.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	dsn := func(extra string) string {
+		return "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" + extra
+	}
+	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	e := &Engine{path: path, schema: schema, w: w, r: r, ixNum: map[string]map[string]int64{}}
+	if err := e.migrate(ctx); err != nil {
+		e.Close(ctx)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := e.prepare(ctx); err != nil {
+		e.Close(ctx)
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	os.Chmod(path, 0o600)
+	return e, nil
+}
+
+// Path is the database file.
+func (e *Engine) Path() string { return e.path }
+
+// Schema implements store.Engine.
+func (e *Engine) Schema() store.Schema { return e.schema }
+
+// Atomic implements store.Engine: SQLite transactions are real.
+func (e *Engine) Atomic() bool { return true }
+
+// Close implements store.Engine.
+func (e *Engine) Close(context.Context) error {
+	e.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	return errors.Join(e.r.Close(), e.w.Close())
+}
+
+// Ping implements store.Engine.
+func (e *Engine) Ping(ctx context.Context) error {
+	var n int
+	return e.r.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// Backup writes a consistent copy of the database to path (VACUUM INTO),
+// while readers and writers go on. path must not exist.
+func (e *Engine) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists", path)
+	}
+	_, err := e.r.ExecContext(ctx, "VACUUM INTO ?", path)
+	return err
+}
+
+func (e *Engine) migrate(ctx context.Context) error {
+	return e.Tx(ctx, func(ctx context.Context) error {
+		tx := txFrom(ctx)
+		for _, q := range []string{
+			`CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID`,
+			`CREATE TABLE IF NOT EXISTS meta_indexes (coll TEXT NOT NULL, name TEXT NOT NULL, num INTEGER NOT NULL, PRIMARY KEY (coll, name)) WITHOUT ROWID`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		for _, c := range e.schema {
+			for _, q := range []string{
+				`CREATE TABLE IF NOT EXISTS d_` + c.Name + ` (id TEXT PRIMARY KEY, version INTEGER NOT NULL, body BLOB NOT NULL)`,
+				`CREATE TABLE IF NOT EXISTS x_` + c.Name + ` (ix INTEGER NOT NULL, key BLOB NOT NULL, id TEXT NOT NULL, PRIMARY KEY (ix, key)) WITHOUT ROWID`,
+			} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			built := map[string]int64{}
+			rows, err := tx.QueryContext(ctx, `SELECT name, num FROM meta_indexes WHERE coll = ?`, c.Name)
+			if err != nil {
+				return err
+			}
+			var maxNum int64
+			for rows.Next() {
+				var name string
+				var num int64
+				if err := rows.Scan(&name, &num); err != nil {
+					rows.Close()
+					return err
+				}
+				built[name] = num
+				maxNum = max(maxNum, num)
+			}
+			rows.Close()
+			e.ixNum[c.Name] = map[string]int64{}
+			declared := map[string]bool{}
+			for _, ix := range c.Indexes {
+				declared[ix.Name()] = true
+				if num, ok := built[ix.Name()]; ok {
+					e.ixNum[c.Name][ix.Name()] = num
+					continue
+				}
+				maxNum++
+				if _, err := tx.ExecContext(ctx, `INSERT INTO meta_indexes (coll, name, num) VALUES (?, ?, ?)`, c.Name, ix.Name(), maxNum); err != nil {
+					return err
+				}
+				e.ixNum[c.Name][ix.Name()] = maxNum
+				if err := e.buildIndex(ctx, tx, c.Name, ix, maxNum); err != nil {
+					return fmt.Errorf("build index %s on %s: %w", ix.Name(), c.Name, err)
+				}
+			}
+			for name, num := range built {
+				if declared[name] {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM x_`+c.Name+` WHERE ix = ?`, num); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM meta_indexes WHERE coll = ? AND name = ?`, c.Name, name); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// buildIndex adds the entries of a newly declared index for every stored document.
+func (e *Engine) buildIndex(ctx context.Context, tx *sql.Tx, coll string, ix store.Index, num int64) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, body FROM d_`+coll)
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		key []byte
+		id  string
+	}
+	var entries []entry
+	for rows.Next() {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		keys, err := store.IndexKeys(bson.Raw(body), ix, id)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		for _, k := range keys {
+			entries = append(entries, entry{k, id})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, en := range entries {
+		if ix.Unique {
+			if other, err := e.uniqueHolder(ctx, tx, coll, num, en.key, en.id); err != nil {
+				return err
+			} else if other != "" {
+				return &store.DuplicateError{Collection: coll, Index: ix.Name()}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, sqlEntry(coll, true), num, en.key, en.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- transactions
+
+type txKey struct{ e *Engine }
+
+func txFrom(ctx context.Context) *sql.Tx {
+	tx, _ := ctx.Value(txKey{}).(*sql.Tx)
+	return tx
+}
+
+func (e *Engine) txOf(ctx context.Context) *sql.Tx {
+	tx, _ := ctx.Value(txKey{e}).(*sql.Tx)
+	return tx
+}
+
+// Tx implements store.Engine: one IMMEDIATE transaction on the writer
+// connection; nested calls join it. A cancelled context rolls it back.
+func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if e.txOf(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := e.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	ctx = context.WithValue(ctx, txKey{e}, tx)
+	ctx = context.WithValue(ctx, txKey{}, tx)
+	if err := fn(ctx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// querier is what reads run on: the transaction in ctx, or the reader pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (e *Engine) reader(ctx context.Context) querier {
+	if tx := e.txOf(ctx); tx != nil {
+		return tx
+	}
+	return e.r
+}
+
+// stmt returns the statement for query inside tx: one of those prepared
+// at Open on the writer connection (reused, not prepared again), or else
+// prepared on the transaction.
+func (e *Engine) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if s, ok := e.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepare readies the statements every write uses, on the writer connection.
+func (e *Engine) prepare(ctx context.Context) error {
+	queries := []string{sqlAddCounter}
+	for _, c := range e.schema {
+		queries = append(queries, sqlInsertDoc(c.Name), sqlUniqueHolder(c.Name), sqlEntry(c.Name, true), sqlEntry(c.Name, false))
+	}
+	for _, q := range queries {
+		s, err := e.w.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		e.stmts.Store(q, s)
+	}
+	return nil
+}
+
+const sqlAddCounter = `INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value`
+
+func sqlInsertDoc(coll string) string {
+	return `INSERT INTO d_` + coll + ` (id, version, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
+}
+
+func sqlUniqueHolder(coll string) string {
+	return `SELECT id FROM x_` + coll + ` WHERE ix = ? AND key >= ? AND key < ? AND id != ? LIMIT 1`
+}
+
+func sqlEntry(coll string, insert bool) string {
+	if insert {
+		return `INSERT OR IGNORE INTO x_` + coll + ` (ix, key, id) VALUES (?, ?, ?)`
+	}
+	return `DELETE FROM x_` + coll + ` WHERE ix = ? AND key = ?`
+}
+
+func (e *Engine) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, query, args...)
+}
+
+// --- documents
+
+func (e *Engine) coll(name string) (*store.Collection, error) {
+	c := e.schema.Collection(name)
+	if c == nil {
+		return nil, fmt.Errorf("%w: collection %q is not declared", store.ErrNotCovered, name)
+	}
+	return c, nil
+}
+
+// Get implements store.Engine.
+func (e *Engine) Get(ctx context.Context, coll, id string) (bson.Raw, error) {
+	if _, err := e.coll(coll); err != nil {
+		return nil, err
+	}
+	var body []byte
+	err := e.reader(ctx).QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bson.Raw(body), nil
+}
+
+// entries are a document's index entries: index number → keys.
+type entries map[int64][][]byte
+
+func (e *Engine) entriesOf(c *store.Collection, doc bson.Raw, id string) (entries, error) {
+	out := entries{}
+	for _, ix := range c.Indexes {
+		keys, err := store.IndexKeys(doc, ix, id)
+		if err != nil {
+			return nil, fmt.Errorf("%s index %s: %w", c.Name, ix.Name(), err)
+		}
+		out[e.ixNum[c.Name][ix.Name()]] = keys
+	}
+	return out, nil
+}
+
+// uniqueHolder returns the ID of another document holding key's values (key
+// without its trailing id) in a unique index, or "".
+func (e *Engine) uniqueHolder(ctx context.Context, tx *sql.Tx, coll string, num int64, key []byte, id string) (string, error) {
+	idKey, _ := store.EncodeKey(id)
+	prefix := key[:len(key)-len(idKey)]
+	hi := append(bytes.Clone(prefix), store.KeyEnd)
+	s, err := e.stmt(ctx, tx, sqlUniqueHolder(coll))
+	if err != nil {
+		return "", err
+	}
+	var other string
+	err = s.QueryRowContext(ctx, num, prefix, hi, id).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return other, err
+}
+
+func (e *Engine) checkUnique(ctx context.Context, tx *sql.Tx, c *store.Collection, ents entries, id string) error {
+	for _, ix := range c.Indexes {
+		if !ix.Unique {
+			continue
+		}
+		num := e.ixNum[c.Name][ix.Name()]
+		for _, k := range ents[num] {
+			other, err := e.uniqueHolder(ctx, tx, c.Name, num, k, id)
+			if err != nil {
+				return err
+			}
+			if other != "" {
+				return &store.DuplicateError{Collection: c.Name, Index: ix.Name()}
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) writeEntries(ctx context.Context, tx *sql.Tx, coll, id string, ents entries, insert bool) error {
+	s, err := e.stmt(ctx, tx, sqlEntry(coll, insert))
+	if err != nil {
+		return err
+	}
+	for num, keys := range ents {
+		for _, k := range keys {
+			args := []any{num, k}
+			if insert {
+				args = append(args, id)
+			}
+			if _, err := s.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Insert implements store.Engine.
+func (e *Engine) Insert(ctx context.Context, coll string, doc bson.Raw) error {
+	c, err := e.coll(coll)
+	if err != nil {
+		return err
+	}
+	id, version, err := store.DocID(doc)
+	if err != nil {
+		return err
+	}
+	ents, err := e.entriesOf(c, doc, id)
+	if err != nil {
+		return err
+	}
+	return e.Tx(ctx, func(ctx context.Context) error {
+		tx := e.txOf(ctx)
+		if err := e.checkUnique(ctx, tx, c, ents, id); err != nil {
+			return err
+		}
+		s, err := e.stmt(ctx, tx, sqlInsertDoc(coll))
+		if err != nil {
+			return err
+		}
+		res, err := s.ExecContext(ctx, id, version, []byte(doc))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &store.DuplicateError{Collection: coll, Index: store.IDField}
+		}
+		return e.writeEntries(ctx, tx, coll, id, ents, true)
+	})
+}
+
+// Replace implements store.Engine. Only the index entries that change are rewritten.
+func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bson.Raw) error {
+	c, err := e.coll(coll)
+	if err != nil {
+		return err
+	}
+	id, newVersion, err := store.DocID(doc)
+	if err != nil {
+		return err
+	}
+	ents, err := e.entriesOf(c, doc, id)
+	if err != nil {
+		return err
+	}
+	return e.Tx(ctx, func(ctx context.Context) error {
+		tx := e.txOf(ctx)
+		var stored int64
+		var old []byte
+		err := tx.QueryRowContext(ctx, `SELECT version, body FROM d_`+coll+` WHERE id = ?`, id).Scan(&stored, &old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if stored != version {
+			return store.ErrStale
+		}
+		if err := e.checkUnique(ctx, tx, c, ents, id); err != nil {
+			return err
+		}
+		oldEnts, err := e.entriesOf(c, bson.Raw(old), id)
+		if err != nil {
+			return err
+		}
+		gone, added := diff(oldEnts, ents), diff(ents, oldEnts)
+		if err := e.writeEntries(ctx, tx, coll, id, gone, false); err != nil {
+			return err
+		}
+		if err := e.writeEntries(ctx, tx, coll, id, added, true); err != nil {
+			return err
+		}
+		_, err = e.exec(ctx, tx, `UPDATE d_`+coll+` SET version = ?, body = ? WHERE id = ?`, newVersion, []byte(doc), id)
+		return err
+	})
+}
+
+// diff returns the entries of a that b lacks.
+func diff(a, b entries) entries {
+	out := entries{}
+	for num, keys := range a {
+		for _, k := range keys {
+			found := false
+			for _, o := range b[num] {
+				if bytes.Equal(k, o) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				out[num] = append(out[num], k)
+			}
+		}
+	}
+	return out
+}
+
+// Delete implements store.Engine.
+func (e *Engine) Delete(ctx context.Context, coll, id string) error {
+	c, err := e.coll(coll)
+	if err != nil {
+		return err
+	}
+	return e.Tx(ctx, func(ctx context.Context) error {
+		tx := e.txOf(ctx)
+		var old []byte
+		err := tx.QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&old)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		oldEnts, err := e.entriesOf(c, bson.Raw(old), id)
+		if err != nil {
+			return err
+		}
+		if err := e.writeEntries(ctx, tx, coll, id, oldEnts, false); err != nil {
+			return err
+		}
+		_, err = e.exec(ctx, tx, `DELETE FROM d_`+coll+` WHERE id = ?`, id)
+		return err
+	})
+}
+
+// --- queries
+
+// bounds returns the key range [lo, hi) a plan selects, and the prefix of
+// equality values every key in it starts with.
+func bounds(p *store.Plan) (prefix, lo, hi []byte, err error) {
+	prefix, err = store.EncodeKey(p.Eq...)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lo = bytes.Clone(prefix)
+	hi = append(bytes.Clone(prefix), store.KeyEnd)
+	if r := p.Range; r != nil {
+		at := func(v any, end bool) ([]byte, error) {
+			k, err := store.AppendKey(bytes.Clone(prefix), v)
+			if end {
+				k = append(k, store.KeyEnd)
+			}
+			return k, err
+		}
+		var k []byte
+		if r.Gte != nil {
+			if k, err = at(r.Gte, false); err != nil {
+				return
+			}
+			lo = maxKey(lo, k)
+		}
+		if r.Gt != nil {
+			if k, err = at(r.Gt, true); err != nil {
+				return
+			}
+			lo = maxKey(lo, k)
+		}
+		if r.Lt != nil {
+			if k, err = at(r.Lt, false); err != nil {
+				return
+			}
+			hi = minKey(hi, k)
+		}
+		if r.Lte != nil {
+			if k, err = at(r.Lte, true); err != nil {
+				return
+			}
+			hi = minKey(hi, k)
+		}
+	}
+	return prefix, lo, hi, nil
+}
+
+func maxKey(a, b []byte) []byte {
+	if bytes.Compare(a, b) >= 0 {
+		return a
+	}
+	return b
+}
+
+func minKey(a, b []byte) []byte {
+	if bytes.Compare(a, b) <= 0 {
+		return a
+	}
+	return b
+}
+
+// Find implements store.Engine.
+func (e *Engine) Find(ctx context.Context, q store.Query) ([]bson.Raw, string, error) {
+	p, err := e.schema.Cover(q)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := q.PageLimit()
+	if p.Index == nil {
+		return e.findByID(ctx, p, q, limit)
+	}
+	prefix, lo, hi, err := bounds(p)
+	if err != nil {
+		return nil, "", err
+	}
+	args := []any{e.ixNum[p.Collection.Name][p.Index.Name()], lo, hi}
+	cond := ""
+	if q.After != "" {
+		if _, err := store.ParseCursor(p, q.After); err != nil {
+			return nil, "", err
+		}
+		raw, _ := decodeCursor(q.After)
+		cond = " AND x.key > ?"
+		if q.Desc {
+			cond = " AND x.key < ?"
+		}
+		args = append(args, append(bytes.Clone(prefix), raw...))
+	}
+	order := "ASC"
+	if q.Desc {
+		order = "DESC"
+	}
+	args = append(args, limit+1)
+	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT x.key, d.body FROM x_`+p.Collection.Name+` x JOIN d_`+p.Collection.Name+
+		` d ON d.id = x.id WHERE x.ix = ? AND x.key >= ? AND x.key < ?`+cond+` ORDER BY x.key `+order+` LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []bson.Raw
+	var lastKey []byte
+	next := ""
+	for rows.Next() {
+		var key, body []byte
+		if err := rows.Scan(&key, &body); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			next = encodeCursor(lastKey[len(prefix):])
+			break
+		}
+		out = append(out, bson.Raw(body))
+		lastKey = key
+	}
+	return out, next, rows.Err()
+}
+
+func (e *Engine) findByID(ctx context.Context, p *store.Plan, q store.Query, limit int) ([]bson.Raw, string, error) {
+	if len(p.Eq) == 1 {
+		id, _ := p.Eq[0].(string)
+		raw, err := e.Get(ctx, p.Collection.Name, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, "", nil
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return []bson.Raw{raw}, "", nil
+	}
+	var conds []string
+	var args []any
+	if r := p.Range; r != nil {
+		for _, b := range []struct {
+			op string
+			v  any
+		}{{">", r.Gt}, {">=", r.Gte}, {"<", r.Lt}, {"<=", r.Lte}} {
+			if b.v == nil {
+				continue
+			}
+			s, ok := b.v.(string)
+			if !ok {
+				return nil, "", fmt.Errorf("%w: a range on _id takes strings", store.ErrNotCovered)
+			}
+			conds, args = append(conds, "id "+b.op+" ?"), append(args, s)
+		}
+	}
+	if q.After != "" {
+		vals, err := store.ParseCursor(p, q.After)
+		if err != nil {
+			return nil, "", err
+		}
+		op := ">"
+		if q.Desc {
+			op = "<"
+		}
+		conds, args = append(conds, "id "+op+" ?"), append(args, vals[0].(string))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	order := "ASC"
+	if q.Desc {
+		order = "DESC"
+	}
+	args = append(args, limit+1)
+	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT id, body FROM d_`+p.Collection.Name+where+` ORDER BY id `+order+` LIMIT ?`, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []bson.Raw
+	last, next := "", ""
+	for rows.Next() {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, "", err
+		}
+		if len(out) == limit {
+			next = store.Cursor([]any{last})
+			break
+		}
+		out = append(out, bson.Raw(body))
+		last = id
+	}
+	return out, next, rows.Err()
+}
+
+// Count implements store.Engine. On a multikey index a document counts once
+// per distinct value it holds in the range.
+func (e *Engine) Count(ctx context.Context, q store.Query) (int64, error) {
+	p, err := e.schema.Cover(q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if p.Index == nil {
+		if len(p.Eq) == 1 || p.Range != nil {
+			raws, _, err := e.findByID(ctx, p, store.Query{Collection: q.Collection, Limit: store.MaxLimit}, store.MaxLimit)
+			return int64(len(raws)), err
+		}
+		err := e.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM d_`+p.Collection.Name).Scan(&n)
+		return n, err
+	}
+	_, lo, hi, err := bounds(p)
+	if err != nil {
+		return 0, err
+	}
+	err = e.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM x_`+p.Collection.Name+` WHERE ix = ? AND key >= ? AND key < ?`,
+		e.ixNum[p.Collection.Name][p.Index.Name()], lo, hi).Scan(&n)
+	return n, err
+}
+
+// --- counters
+
+// Add implements store.Engine.
+func (e *Engine) Add(ctx context.Context, counter string, delta int64) (int64, error) {
+	var v int64
+	err := e.Tx(ctx, func(ctx context.Context) error {
+		tx := e.txOf(ctx)
+		s, err := e.stmt(ctx, tx, sqlAddCounter)
+		if err != nil {
+			return err
+		}
+		return s.QueryRowContext(ctx, counter, delta).Scan(&v)
+	})
+	return v, err
+}
+
+// Counter implements store.Engine.
+func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
+	var v int64
+	err := e.reader(ctx).QueryRowContext(ctx, `SELECT value FROM counters WHERE name = ?`, counter).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+func encodeCursor(b []byte) string { return store.EncodeCursorBytes(b) }
+
+func decodeCursor(s string) ([]byte, error) { return store.DecodeCursorBytes(s) }

@@ -348,3 +348,24 @@ func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
 	}
 	return doc.Value, err
 }
+
+// Counters implements store.Engine.
+func (e *Engine) Counters(ctx context.Context, after string, limit int) ([]store.NamedCounter, error) {
+	cur, err := e.db.Collection(colEngineCounters).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	var docs []struct {
+		Name  string `bson:"_id"`
+		Value int64  `bson:"value"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]store.NamedCounter, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, store.NamedCounter{Name: d.Name, Value: d.Value})
+	}
+	return out, nil
+}

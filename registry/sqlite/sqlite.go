@@ -52,25 +52,22 @@ func Open(ctx context.Context, path string, schema store.Schema) (*Engine, error
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	dsn := func(extra string) string {
-		return "file:" + (&url.URL{Path: path}).EscapedPath() +
-			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" + extra
-	}
-	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	e := &Engine{path: path, schema: schema, ixNum: map[string]map[string]int64{}}
+	w, err := sql.Open("sqlite", e.dsn("&_txlock=immediate"))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	r, err := sql.Open("sqlite", e.dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	e := &Engine{path: path, schema: schema, w: w, r: r, ixNum: map[string]map[string]int64{}}
+	e.w, e.r = w, r
 	if err := e.migrate(ctx); err != nil {
 		e.Close(ctx)
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -110,8 +107,29 @@ func (e *Engine) Backup(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s exists", path)
 	}
-	_, err := e.r.ExecContext(ctx, "VACUUM INTO ?", path)
+	// Its own connection: readers are query_only, and the writer must not
+	// wait for the copy. VACUUM INTO reads one snapshot (WAL), so writers go on.
+	db, err := sql.Open("sqlite", e.dsn(""))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "VACUUM INTO ?", path)
 	return err
+}
+
+func (e *Engine) dsn(extra string) string {
+	return "file:" + (&url.URL{Path: e.path}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)" + extra
+}
+
+// metaName is an index's name in meta_indexes: a change of uniqueness is a
+// new index, built (and checked) again.
+func metaName(ix store.Index) string {
+	if ix.Unique {
+		return ix.Name() + "!unique"
+	}
+	return ix.Name()
 }
 
 func (e *Engine) migrate(ctx context.Context) error {
@@ -154,13 +172,13 @@ func (e *Engine) migrate(ctx context.Context) error {
 			e.ixNum[c.Name] = map[string]int64{}
 			declared := map[string]bool{}
 			for _, ix := range c.Indexes {
-				declared[ix.Name()] = true
-				if num, ok := built[ix.Name()]; ok {
+				declared[metaName(ix)] = true
+				if num, ok := built[metaName(ix)]; ok {
 					e.ixNum[c.Name][ix.Name()] = num
 					continue
 				}
 				maxNum++
-				if _, err := tx.ExecContext(ctx, `INSERT INTO meta_indexes (coll, name, num) VALUES (?, ?, ?)`, c.Name, ix.Name(), maxNum); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO meta_indexes (coll, name, num) VALUES (?, ?, ?)`, c.Name, metaName(ix), maxNum); err != nil {
 					return err
 				}
 				e.ixNum[c.Name][ix.Name()] = maxNum
@@ -793,3 +811,21 @@ func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
 func encodeCursor(b []byte) string { return store.EncodeCursorBytes(b) }
 
 func decodeCursor(s string) ([]byte, error) { return store.DecodeCursorBytes(s) }
+
+// Counters implements store.Engine.
+func (e *Engine) Counters(ctx context.Context, after string, limit int) ([]store.NamedCounter, error) {
+	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT name, value FROM counters WHERE name > ? ORDER BY name LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.NamedCounter
+	for rows.Next() {
+		var c store.NamedCounter
+		if err := rows.Scan(&c.Name, &c.Value); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -44,6 +44,9 @@ type Engine interface {
 	Add(ctx context.Context, counter string, delta int64) (int64, error)
 	// Counter returns the named counter's value, 0 when it was never added to.
 	Counter(ctx context.Context, counter string) (int64, error)
+	// Counters returns one page of counters in name order after the name
+	// after ("" from the start), for export; at most limit of them.
+	Counters(ctx context.Context, after string, limit int) ([]NamedCounter, error)
 	// Tx runs fn so that its writes commit together or not at all, where
 	// the engine has transactions (Atomic). Elsewhere fn runs as it is and
 	// its caller orders writes so a failure leaves nothing visible half-done.
@@ -57,6 +60,12 @@ type Engine interface {
 	Schema() Schema
 	// Close releases the engine.
 	Close(ctx context.Context) error
+}
+
+// NamedCounter is a counter and its value.
+type NamedCounter struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
 }
 
 // Errors of the contract. Engines wrap them with detail; test with errors.Is.

@@ -322,6 +322,26 @@ func Run(t *testing.T, open func(t *testing.T, s store.Schema) store.Engine) {
 		if v, _ := e.Counter(ctx, "c"); v != 40 {
 			t.Fatalf("counter %d", v)
 		}
+		for _, name := range []string{"b", "a", "d"} {
+			e.Add(ctx, name, 2)
+		}
+		var names []string
+		for after := ""; ; {
+			page, err := e.Counters(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, c := range page {
+				names = append(names, fmt.Sprintf("%s=%d", c.Name, c.Value))
+			}
+			after = page[len(page)-1].Name
+		}
+		if !slices.Equal(names, []string{"a=2", "b=2", "c=40", "d=2"}) {
+			t.Fatalf("counters: %v", names)
+		}
 	})
 
 	t.Run("ConcurrentReplaceOneWins", func(t *testing.T) {

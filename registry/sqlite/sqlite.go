@@ -576,8 +576,9 @@ func bounds(p *store.Plan) (prefix, lo, hi []byte, err error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	lo = bytes.Clone(prefix)
-	hi = append(bytes.Clone(prefix), store.KeyEnd)
+	// Never nil: the driver binds a nil slice as NULL, and key >= NULL is never true.
+	lo = append([]byte{}, prefix...)
+	hi = append(append([]byte{}, prefix...), store.KeyEnd)
 	if r := p.Range; r != nil {
 		at := func(v any, end bool) ([]byte, error) {
 			k, err := store.AppendKey(bytes.Clone(prefix), v)

@@ -22,6 +22,7 @@ var ContractSchema = store.Schema{
 		{Fields: []string{"owner", "at"}},
 		{Fields: []string{"tags.name"}},
 		{Fields: []string{"kind"}},
+		{Fields: []string{"at"}},
 	}},
 	{Name: "others"},
 }
@@ -203,6 +204,13 @@ func Run(t *testing.T, open func(t *testing.T, s store.Schema) store.Engine) {
 		at := thing("x", 3).At
 		if got := find(store.Query{Where: o1, Range: &store.Range{Field: "at", Gte: at}}); len(got) != 4 {
 			t.Fatalf("at >= %v: %v", at, got)
+		}
+		// A range with no equality before it: the whole index is the prefix.
+		if got := find(store.Query{Range: &store.Range{Field: "at", Lt: at}}); !slices.Equal(got, []string{"id5", "id1", "id6", "id2", "id7"}) {
+			t.Fatalf("at < %v with no equality: %v", at, got)
+		}
+		if got := find(store.Query{OrderBy: "at", Desc: true, Limit: 2}); !slices.Equal(got, []string{"id9", "id4"}) {
+			t.Fatalf("by at desc with no equality: %v", got)
 		}
 		if got := find(store.Query{Where: []store.Cond{store.Eq("tags.name", "all")}}); len(got) != 9 {
 			t.Fatalf("multikey: %v", got)

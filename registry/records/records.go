@@ -1,0 +1,350 @@
+package records
+
+import (
+	"context"
+
+	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/store"
+)
+
+var (
+	errTaxCodeTaken = conflict("An enterprise with this tax code is already registered.", "Mã số thuế này đã được đăng ký.")
+	errGTINTaken    = conflict("A product with this GTIN is already registered.", "GTIN này đã được đăng ký cho một sản phẩm khác.")
+	errLotTaken     = conflict("This product already has a lot with this code.", "Sản phẩm đã có lô mang mã này.")
+	errCertTaken    = conflict("This body already issued a certificate with this number.", "Tổ chức này đã cấp chứng nhận mang số này.")
+	errBodyTaken    = conflict("A certification body with this code exists.", "Đã có tổ chức chứng nhận mang mã này.")
+	errStdTaken     = conflict("The catalogue already has this code.", "Danh mục đã có số hiệu này.")
+	errUserTaken    = conflict("This username is taken.", "Tên đăng nhập đã được dùng.")
+	errReceiptTaken = conflict("This receipt number is already used.", "Số thông báo tiếp nhận này đã được dùng.")
+)
+
+// byUniqueKey answers a list whose filter includes a unique key: the one
+// record with that key (an indexed get), kept if it also passes the other
+// filters. A unique key selects at most one record, so nothing is scanned.
+func byUniqueKey[T any](ctx context.Context, d *DB, col string, key []store.Cond, rest func(*T) bool) ([]*T, string, error) {
+	v, err := one[T](ctx, d, col, key, "", "")
+	if registry.ErrorCode(err) == registry.ENOTFOUND {
+		return []*T{}, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !rest(v) {
+		return []*T{}, "", nil
+	}
+	return []*T{v}, "", nil
+}
+
+// matches reports whether value passes a filter that may be unset ("").
+func matches(filter, value string) bool { return filter == "" || filter == value }
+
+// --- enterprises
+
+// CreateEnterprise implements registry.EnterpriseService.
+func (d *DB) CreateEnterprise(ctx context.Context, e *registry.Enterprise) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	e.ID, e.CreatedAt, e.UpdatedAt, e.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colEnterprises, e, errTaxCodeTaken)
+}
+
+// FindEnterprise implements registry.EnterpriseService.
+func (d *DB) FindEnterprise(ctx context.Context, id string) (*registry.Enterprise, error) {
+	return getByID[registry.Enterprise](ctx, d, colEnterprises, id, "Enterprise", "doanh nghiệp")
+}
+
+// FindEnterpriseByTaxCode implements registry.EnterpriseService.
+func (d *DB) FindEnterpriseByTaxCode(ctx context.Context, taxCode string) (*registry.Enterprise, error) {
+	return one[registry.Enterprise](ctx, d, colEnterprises, where("tax_code", taxCode), "Enterprise", "doanh nghiệp")
+}
+
+// ListEnterprises implements registry.EnterpriseService.
+func (d *DB) ListEnterprises(ctx context.Context, f registry.EnterpriseFilter) ([]*registry.Enterprise, string, error) {
+	if f.TaxCode != "" {
+		return byUniqueKey(ctx, d, colEnterprises, where("tax_code", f.TaxCode), func(e *registry.Enterprise) bool {
+			return matches(f.District, e.District) && matches(f.Sector, e.Sector)
+		})
+	}
+	return list[registry.Enterprise](ctx, d, colEnterprises, where("district", f.District, "sector", f.Sector), f.Page)
+}
+
+// UpdateEnterprise implements registry.EnterpriseService.
+func (d *DB) UpdateEnterprise(ctx context.Context, e *registry.Enterprise) error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindEnterprise(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	return d.replaceNext(ctx, colEnterprises, stamps{&e.Version, &e.CreatedAt, &e.UpdatedAt}, old.CreatedAt,
+		func() any { return e }, errTaxCodeTaken)
+}
+
+// --- facilities
+
+// CreateFacility implements registry.FacilityService.
+func (d *DB) CreateFacility(ctx context.Context, f *registry.Facility) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	if ok, err := d.exists(ctx, colEnterprises, f.EnterpriseID, nil); err != nil {
+		return err
+	} else if !ok {
+		return notFound("Enterprise", "doanh nghiệp")
+	}
+	f.ID, f.CreatedAt, f.UpdatedAt, f.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colFacilities, f, nil)
+}
+
+// FindFacility implements registry.FacilityService.
+func (d *DB) FindFacility(ctx context.Context, id string) (*registry.Facility, error) {
+	return getByID[registry.Facility](ctx, d, colFacilities, id, "Facility", "cơ sở")
+}
+
+// ListFacilities implements registry.FacilityService.
+func (d *DB) ListFacilities(ctx context.Context, f registry.FacilityFilter) ([]*registry.Facility, string, error) {
+	return list[registry.Facility](ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID, "kind", f.Kind), f.Page)
+}
+
+// UpdateFacility implements registry.FacilityService.
+func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindFacility(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	if old.EnterpriseID != f.EnterpriseID {
+		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
+	}
+	return d.replaceNext(ctx, colFacilities, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
+		func() any { return f }, nil)
+}
+
+// --- products
+
+// productDoc adds the storage-only unique key for the optional GTIN.
+type productDoc struct {
+	registry.Product `bson:",inline"`
+	GTINKey          string `bson:"gtin_key"`
+}
+
+func newProductDoc(p *registry.Product) *productDoc {
+	key := p.GTIN
+	if key == "" {
+		key = "none:" + p.ID
+	}
+	return &productDoc{Product: *p, GTINKey: key}
+}
+
+// CreateProduct implements registry.ProductService.
+func (d *DB) CreateProduct(ctx context.Context, pr *registry.Product) error {
+	if err := pr.Validate(); err != nil {
+		return err
+	}
+	if ok, err := d.exists(ctx, colEnterprises, pr.EnterpriseID, nil); err != nil {
+		return err
+	} else if !ok {
+		return notFound("Enterprise", "doanh nghiệp")
+	}
+	if err := d.checkProductRefs(ctx, pr); err != nil {
+		return err
+	}
+	pr.ID, pr.CreatedAt, pr.UpdatedAt, pr.Version = newID(), d.now(), d.now(), 1
+	pr.ShortCode = registry.NewShortCode()
+	return d.insert(ctx, colProducts, newProductDoc(pr), errGTINTaken)
+}
+
+func (d *DB) checkProductRefs(ctx context.Context, pr *registry.Product) error {
+	var p registry.Problems
+	if err := d.requireOwned(ctx, &p, "photo_id", colDocuments, []string{pr.PhotoID}, pr.EnterpriseID, nil); err != nil {
+		return err
+	}
+	return p.Err()
+}
+
+// FindProduct implements registry.ProductService.
+func (d *DB) FindProduct(ctx context.Context, id string) (*registry.Product, error) {
+	return getByID[registry.Product](ctx, d, colProducts, id, "Product", "sản phẩm")
+}
+
+// FindProductByGTIN implements registry.ProductService.
+func (d *DB) FindProductByGTIN(ctx context.Context, gtin14 string) (*registry.Product, error) {
+	return one[registry.Product](ctx, d, colProducts, where("gtin_key", gtin14), "Product", "sản phẩm")
+}
+
+// FindProductByShortCode implements registry.ProductService.
+func (d *DB) FindProductByShortCode(ctx context.Context, code string) (*registry.Product, error) {
+	return one[registry.Product](ctx, d, colProducts, where("short_code", code), "Product", "sản phẩm")
+}
+
+// ListProducts implements registry.ProductService.
+func (d *DB) ListProducts(ctx context.Context, f registry.ProductFilter) ([]*registry.Product, string, error) {
+	if f.GTIN != "" {
+		return byUniqueKey(ctx, d, colProducts, where("gtin_key", f.GTIN), func(p *registry.Product) bool {
+			return matches(f.EnterpriseID, p.EnterpriseID) && matches(f.Category, p.Category)
+		})
+	}
+	return list[registry.Product](ctx, d, colProducts, where("enterprise_id", f.EnterpriseID, "category", f.Category), f.Page)
+}
+
+// UpdateProduct implements registry.ProductService.
+func (d *DB) UpdateProduct(ctx context.Context, pr *registry.Product) error {
+	if err := pr.Validate(); err != nil {
+		return err
+	}
+	old, err := d.FindProduct(ctx, pr.ID)
+	if err != nil {
+		return err
+	}
+	if old.EnterpriseID != pr.EnterpriseID {
+		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
+	}
+	if err := d.checkProductRefs(ctx, pr); err != nil {
+		return err
+	}
+	pr.ShortCode = old.ShortCode
+	return d.replaceNext(ctx, colProducts, stamps{&pr.Version, &pr.CreatedAt, &pr.UpdatedAt}, old.CreatedAt,
+		func() any { return newProductDoc(pr) }, errGTINTaken)
+}
+
+// --- certification bodies
+
+// CreateCertificationBody implements registry.CertificationBodyService.
+func (d *DB) CreateCertificationBody(ctx context.Context, b *registry.CertificationBody) error {
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	b.ID, b.CreatedAt, b.UpdatedAt, b.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colBodies, b, errBodyTaken)
+}
+
+// FindCertificationBody implements registry.CertificationBodyService.
+func (d *DB) FindCertificationBody(ctx context.Context, id string) (*registry.CertificationBody, error) {
+	return getByID[registry.CertificationBody](ctx, d, colBodies, id, "Certification body", "tổ chức chứng nhận")
+}
+
+// FindCertificationBodyByCode implements registry.CertificationBodyService.
+func (d *DB) FindCertificationBodyByCode(ctx context.Context, code string) (*registry.CertificationBody, error) {
+	return one[registry.CertificationBody](ctx, d, colBodies, where("code", code), "Certification body", "tổ chức chứng nhận")
+}
+
+// ListCertificationBodies implements registry.CertificationBodyService.
+func (d *DB) ListCertificationBodies(ctx context.Context, page registry.Page) ([]*registry.CertificationBody, string, error) {
+	return list[registry.CertificationBody](ctx, d, colBodies, nil, page)
+}
+
+// --- standards
+
+// CreateStandard implements registry.StandardService.
+func (d *DB) CreateStandard(ctx context.Context, s *registry.Standard) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	s.ID, s.CreatedAt, s.UpdatedAt, s.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colStandards, s, errStdTaken)
+}
+
+// FindStandardByCode implements registry.StandardService.
+func (d *DB) FindStandardByCode(ctx context.Context, code string) (*registry.Standard, error) {
+	return one[registry.Standard](ctx, d, colStandards, where("code", code), "Standard", "tiêu chuẩn")
+}
+
+// ListStandards implements registry.StandardService.
+func (d *DB) ListStandards(ctx context.Context, kind string, page registry.Page) ([]*registry.Standard, string, error) {
+	return list[registry.Standard](ctx, d, colStandards, where("kind", kind), page)
+}
+
+// --- users
+
+// CreateUser implements registry.UserService.
+func (d *DB) CreateUser(ctx context.Context, u *registry.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if err := d.checkUserBinding(ctx, u); err != nil {
+		return err
+	}
+	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colUsers, u, errUserTaken)
+}
+
+func (d *DB) checkUserBinding(ctx context.Context, u *registry.User) error {
+	var p registry.Problems
+	if err := d.requireOwned(ctx, &p, "enterprise_id", colEnterprises, []string{u.EnterpriseID}, "", nil); err != nil {
+		return err
+	}
+	if err := d.requireOwned(ctx, &p, "body_id", colBodies, []string{u.BodyID}, "", nil); err != nil {
+		return err
+	}
+	return p.Err()
+}
+
+// FindUser implements registry.UserService.
+func (d *DB) FindUser(ctx context.Context, id string) (*registry.User, error) {
+	return getByID[registry.User](ctx, d, colUsers, id, "User", "người dùng")
+}
+
+// FindUserByUsername implements registry.UserService.
+func (d *DB) FindUserByUsername(ctx context.Context, username string) (*registry.User, error) {
+	return one[registry.User](ctx, d, colUsers, where("username", username), "User", "người dùng")
+}
+
+// ListUsers implements registry.UserService.
+func (d *DB) ListUsers(ctx context.Context, page registry.Page) ([]*registry.User, string, error) {
+	return list[registry.User](ctx, d, colUsers, nil, page)
+}
+
+// UpdateUser implements registry.UserService.
+func (d *DB) UpdateUser(ctx context.Context, u *registry.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if err := d.checkUserBinding(ctx, u); err != nil {
+		return err
+	}
+	old, err := d.FindUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return d.replaceNext(ctx, colUsers, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
+		func() any { return u }, errUserTaken)
+}
+
+// CountUsers implements registry.UserService.
+func (d *DB) CountUsers(ctx context.Context) (int64, error) {
+	n, err := d.eng.Count(ctx, store.Query{Collection: colUsers})
+	return n, mapError(err, nil)
+}
+
+// --- documents
+
+// CreateDocument implements registry.DocumentRecordService.
+func (d *DB) CreateDocument(ctx context.Context, doc *registry.Document) error {
+	if err := doc.Validate(); err != nil {
+		return err
+	}
+	doc.ID, doc.CreatedAt, doc.UpdatedAt, doc.Version = newID(), d.now(), d.now(), 1
+	return d.insert(ctx, colDocuments, doc, nil)
+}
+
+// FindDocument implements registry.DocumentRecordService.
+func (d *DB) FindDocument(ctx context.Context, id string) (*registry.Document, error) {
+	return getByID[registry.Document](ctx, d, colDocuments, id, "Document", "tài liệu")
+}
+
+// FindEnterpriseDocument implements registry.DocumentRecordService.
+func (d *DB) FindEnterpriseDocument(ctx context.Context, enterpriseID, sha string) (*registry.Document, error) {
+	if enterpriseID == "" || sha == "" {
+		return nil, notFound("Document", "tài liệu")
+	}
+	return one[registry.Document](ctx, d, colDocuments, where("enterprise_id", enterpriseID, "blob.sha256", sha), "Document", "tài liệu")
+}
+
+// ListDocuments implements registry.DocumentRecordService.
+func (d *DB) ListDocuments(ctx context.Context, f registry.DocumentFilter) ([]*registry.Document, string, error) {
+	return list[registry.Document](ctx, d, colDocuments, where("enterprise_id", f.EnterpriseID, "body_id", f.BodyID, "kind", f.Kind), f.Page)
+}

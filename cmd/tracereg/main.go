@@ -26,7 +26,7 @@ import (
 	"github.com/tracereg/tracereg/registry/api"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/minio"
-	"github.com/tracereg/tracereg/registry/mongo"
+	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/stats"
 	"github.com/tracereg/tracereg/registry/web"
@@ -39,7 +39,12 @@ const usage = `tracereg — traceability and conformity registry
 
 Usage:
   tracereg serve [--demo]      serve the registry (--demo: load the demo data set first)
-  tracereg migrate             create the database indexes (safe to repeat)
+  tracereg migrate             create the tables and indexes (safe to repeat); moves a data
+                               directory of the earlier embedded FerretDB into the SQLite store
+  tracereg export DIR          write every record as NDJSON (one file per collection) and every
+                               document's bytes into DIR, from whichever engine is configured
+  tracereg import DIR          read an export into the configured engine, which must be empty
+  tracereg backup FILE         a consistent copy of the embedded SQLite database, while it serves
   tracereg user add USERNAME --role ROLE [--name NAME] [--enterprise TAXCODE] [--body CODE]
                                add a user; the password is read from TRACEREG_USER_PASSWORD or generated and printed
   tracereg user passwd USERNAME  set a new password (TRACEREG_USER_PASSWORD or generated and printed)
@@ -74,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "user", "seed", "audit":
+	case "serve", "migrate", "user", "seed", "audit", "export", "import", "backup":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -94,13 +99,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return serve(ctx, cfg, logger, *demo, stdout)
 	case "migrate":
+		if cfg.MongoURI == "" {
+			lock, err := lockDataDir(cfg.DataDir, 0)
+			if err != nil {
+				return err
+			}
+			err = migrateLegacy(ctx, cfg, func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) })
+			lock.Close()
+			if err != nil {
+				return err
+			}
+		}
 		m, err := NewMain(ctx, cfg, logger, false)
 		if err != nil {
 			return err
 		}
 		defer m.Close()
-		fmt.Fprintln(stdout, "indexes are in place")
+		fmt.Fprintln(stdout, "tables and indexes are in place")
 		return nil
+	case "export", "import", "backup":
+		if len(args) != 1 || args[0] == "" {
+			return fmt.Errorf("%s: say where: tracereg %s %s", cmd, cmd, map[string]string{"export": "DIR", "import": "DIR", "backup": "FILE"}[cmd])
+		}
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		switch cmd {
+		case "export":
+			return m.export(ctx, args[0], stdout)
+		case "import":
+			return m.importDir(ctx, args[0], stdout)
+		}
+		return m.backup(ctx, args[0], stdout)
 	case "seed":
 		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 		demo := fs.Bool("demo", false, "load the demo data set")
@@ -147,15 +179,15 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 type Main struct {
 	Config    Config
 	Logger    *slog.Logger
-	Store     *mongo.DB
+	Store     *records.DB
 	Documents registry.DocumentStore
-	embedded  *mongo.Embedded
+	lock      *serverLock // the data directory, held by a server
 	lookup    *lookup.Lookup
 }
 
 // NewMain opens the stores the configuration names: MongoDB at MONGODB_URI or
-// the embedded FerretDB, MinIO/S3 at S3_ENDPOINT or the data directory.
-// asServer says this process must own the embedded database.
+// the embedded SQLite file, MinIO/S3 at S3_ENDPOINT or the data directory.
+// asServer says this process serves, and so holds the data directory.
 func NewMain(ctx context.Context, cfg Config, logger *slog.Logger, asServer bool) (*Main, error) {
 	m := &Main{Config: cfg, Logger: logger}
 	ok := false
@@ -167,25 +199,18 @@ func NewMain(ctx context.Context, cfg Config, logger *slog.Logger, asServer bool
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("TRACEREG_DATA: cannot create %s: %w", cfg.DataDir, err)
 	}
-	uri, majority := cfg.MongoURI, true
-	if uri == "" {
-		e, err := mongo.StartEmbedded(ctx, cfg.DataDir, asServer, 10*time.Second)
+	if asServer && cfg.MongoURI == "" {
+		lock, err := lockDataDir(cfg.DataDir, 10*time.Second)
 		if err != nil {
 			return nil, err
 		}
-		m.embedded, uri, majority = e, e.URI, false
-		if !e.Owner {
-			logger.Info("using the embedded database of the tracereg server running on this data directory")
-		}
+		m.lock = lock
 	}
-	db, err := mongo.Open(ctx, mongo.Config{URI: uri, Database: cfg.MongoDatabase, Majority: majority})
+	eng, err := openEngine(ctx, cfg)
 	if err != nil {
-		if cfg.MongoURI != "" {
-			return nil, fmt.Errorf("MONGODB_URI: %w", err)
-		}
 		return nil, err
 	}
-	m.Store = db
+	m.Store = newRecords(eng)
 	if cfg.S3Endpoint != "" {
 		s, err := minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey,
 			SecretKey: cfg.S3SecretKey, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region})
@@ -204,7 +229,7 @@ func NewMain(ctx context.Context, cfg Config, logger *slog.Logger, asServer bool
 	return m, nil
 }
 
-// Close closes the stores and stops the embedded database.
+// Close closes the stores and lets go of the data directory.
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -215,8 +240,8 @@ func (m *Main) Close() error {
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close(ctx))
 	}
-	if m.embedded != nil {
-		errs = append(errs, m.embedded.Close())
+	if m.lock != nil {
+		errs = append(errs, m.lock.Close())
 	}
 	return errors.Join(errs...)
 }

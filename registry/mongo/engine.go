@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -102,7 +103,7 @@ func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) err
 func (e *Engine) Close(ctx context.Context) error { return e.client.Disconnect(ctx) }
 
 // Ping implements store.Engine.
-func (e *Engine) Ping(ctx context.Context) error { return e.client.Ping(ctx, nil) }
+func (e *Engine) Ping(ctx context.Context) error { return engineError(e.client.Ping(ctx, nil), "") }
 
 // DropDatabase removes every record; for tests.
 func (e *Engine) DropDatabase(ctx context.Context) error { return e.db.Drop(ctx) }
@@ -123,7 +124,20 @@ func engineError(err error, coll string) error {
 	case isDuplicateKey(err):
 		return &store.DuplicateError{Collection: coll, Index: duplicateIndex(err)}
 	}
+	markUnavailable(&err)
 	return err
+}
+
+// markUnavailable marks the errors of a server that cannot answer now
+// (unreachable, timed out, disconnected) as store.ErrUnavailable.
+func markUnavailable(err *error) {
+	if *err == nil || errors.Is(*err, store.ErrUnavailable) {
+		return
+	}
+	if mongo.IsNetworkError(*err) || mongo.IsTimeout(*err) || errors.Is(*err, mongo.ErrClientDisconnected) ||
+		strings.Contains((*err).Error(), "server selection") {
+		*err = fmt.Errorf("%w: %w", store.ErrUnavailable, *err)
+	}
 }
 
 // duplicateIndex names the index of a duplicate-key error where the server says it.
@@ -138,7 +152,8 @@ func duplicateIndex(err error) string {
 }
 
 // Get implements store.Engine.
-func (e *Engine) Get(ctx context.Context, coll, id string) (bson.Raw, error) {
+func (e *Engine) Get(ctx context.Context, coll, id string) (_ bson.Raw, err error) {
+	defer markUnavailable(&err)
 	c, err := e.coll(coll)
 	if err != nil {
 		return nil, err
@@ -151,7 +166,8 @@ func (e *Engine) Get(ctx context.Context, coll, id string) (bson.Raw, error) {
 }
 
 // Insert implements store.Engine.
-func (e *Engine) Insert(ctx context.Context, coll string, doc bson.Raw) error {
+func (e *Engine) Insert(ctx context.Context, coll string, doc bson.Raw) (err error) {
+	defer markUnavailable(&err)
 	c, err := e.coll(coll)
 	if err != nil {
 		return err
@@ -166,7 +182,8 @@ func (e *Engine) Insert(ctx context.Context, coll string, doc bson.Raw) error {
 // Replace implements store.Engine: a replace filtered by _id and version,
 // atomic on MongoDB. FerretDB's is not, so conditional writes are also
 // serialised per record inside the process (recordlock.go).
-func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bson.Raw) error {
+func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bson.Raw) (err error) {
+	defer markUnavailable(&err)
 	c, err := e.coll(coll)
 	if err != nil {
 		return err
@@ -195,7 +212,8 @@ func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bs
 }
 
 // Delete implements store.Engine.
-func (e *Engine) Delete(ctx context.Context, coll, id string) error {
+func (e *Engine) Delete(ctx context.Context, coll, id string) (err error) {
+	defer markUnavailable(&err)
 	c, err := e.coll(coll)
 	if err != nil {
 		return err
@@ -259,7 +277,8 @@ func filterOf(p *store.Plan, q store.Query) (bson.D, error) {
 }
 
 // Find implements store.Engine.
-func (e *Engine) Find(ctx context.Context, q store.Query) ([]bson.Raw, string, error) {
+func (e *Engine) Find(ctx context.Context, q store.Query) (_ []bson.Raw, _ string, err error) {
+	defer markUnavailable(&err)
 	p, err := e.schema.Cover(q)
 	if err != nil {
 		return nil, "", err
@@ -303,7 +322,8 @@ func (e *Engine) Find(ctx context.Context, q store.Query) ([]bson.Raw, string, e
 }
 
 // Count implements store.Engine.
-func (e *Engine) Count(ctx context.Context, q store.Query) (int64, error) {
+func (e *Engine) Count(ctx context.Context, q store.Query) (_ int64, err error) {
+	defer markUnavailable(&err)
 	q.After = ""
 	p, err := e.schema.Cover(q)
 	if err != nil {
@@ -318,7 +338,8 @@ func (e *Engine) Count(ctx context.Context, q store.Query) (int64, error) {
 
 // Add implements store.Engine: one $inc upsert, atomic on MongoDB; on
 // FerretDB it is not, so it is also serialised inside the process.
-func (e *Engine) Add(ctx context.Context, counter string, delta int64) (int64, error) {
+func (e *Engine) Add(ctx context.Context, counter string, delta int64) (_ int64, err error) {
+	defer markUnavailable(&err)
 	unlock := lockRecord(colEngineCounters, counter)
 	defer unlock()
 	return e.add(ctx, counter, delta)
@@ -338,11 +359,12 @@ func (e *Engine) add(ctx context.Context, counter string, delta int64) (int64, e
 }
 
 // Counter implements store.Engine.
-func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
+func (e *Engine) Counter(ctx context.Context, counter string) (_ int64, err error) {
+	defer markUnavailable(&err)
 	var doc struct {
 		Value int64 `bson:"value"`
 	}
-	err := e.db.Collection(colEngineCounters).FindOne(ctx, bson.D{{Key: "_id", Value: counter}}).Decode(&doc)
+	err = e.db.Collection(colEngineCounters).FindOne(ctx, bson.D{{Key: "_id", Value: counter}}).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return 0, nil
 	}
@@ -350,7 +372,8 @@ func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
 }
 
 // Counters implements store.Engine.
-func (e *Engine) Counters(ctx context.Context, after string, limit int) ([]store.NamedCounter, error) {
+func (e *Engine) Counters(ctx context.Context, after string, limit int) (_ []store.NamedCounter, err error) {
+	defer markUnavailable(&err)
 	cur, err := e.db.Collection(colEngineCounters).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {

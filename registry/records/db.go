@@ -121,7 +121,7 @@ func mapError(err error, dup *registry.Error) error {
 		return errBadCursor
 	case errors.Is(err, store.ErrNotCovered):
 		return &wrapped{errFilters.(*registry.Error), err}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrUnavailable):
 		return unavailable(err)
 	}
 	return err

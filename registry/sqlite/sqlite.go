@@ -96,9 +96,23 @@ func (e *Engine) Close(context.Context) error {
 }
 
 // Ping implements store.Engine.
-func (e *Engine) Ping(ctx context.Context) error {
+func (e *Engine) Ping(ctx context.Context) (err error) {
+	defer unavailable(&err)
 	var n int
 	return e.r.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// unavailable marks the errors of a database that cannot answer now
+// (closed, or locked past the busy timeout) as store.ErrUnavailable.
+func unavailable(err *error) {
+	if *err == nil || errors.Is(*err, store.ErrUnavailable) {
+		return
+	}
+	msg := (*err).Error()
+	if errors.Is(*err, sql.ErrConnDone) || strings.Contains(msg, "database is closed") ||
+		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") {
+		*err = fmt.Errorf("%w: %w", store.ErrUnavailable, *err)
+	}
 }
 
 // Backup writes a consistent copy of the database to path (VACUUM INTO),
@@ -264,7 +278,8 @@ func (e *Engine) txOf(ctx context.Context) *sql.Tx {
 
 // Tx implements store.Engine: one IMMEDIATE transaction on the writer
 // connection; nested calls join it. A cancelled context rolls it back.
-func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	defer unavailable(&err)
 	if e.txOf(ctx) != nil {
 		return fn(ctx)
 	}
@@ -352,12 +367,13 @@ func (e *Engine) coll(name string) (*store.Collection, error) {
 }
 
 // Get implements store.Engine.
-func (e *Engine) Get(ctx context.Context, coll, id string) (bson.Raw, error) {
+func (e *Engine) Get(ctx context.Context, coll, id string) (_ bson.Raw, err error) {
+	defer unavailable(&err)
 	if _, err := e.coll(coll); err != nil {
 		return nil, err
 	}
 	var body []byte
-	err := e.reader(ctx).QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&body)
+	err = e.reader(ctx).QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -631,7 +647,8 @@ func minKey(a, b []byte) []byte {
 }
 
 // Find implements store.Engine.
-func (e *Engine) Find(ctx context.Context, q store.Query) ([]bson.Raw, string, error) {
+func (e *Engine) Find(ctx context.Context, q store.Query) (_ []bson.Raw, _ string, err error) {
+	defer unavailable(&err)
 	p, err := e.schema.Cover(q)
 	if err != nil {
 		return nil, "", err
@@ -760,7 +777,8 @@ func (e *Engine) findByID(ctx context.Context, p *store.Plan, q store.Query, lim
 
 // Count implements store.Engine. On a multikey index a document counts once
 // per distinct value it holds in the range.
-func (e *Engine) Count(ctx context.Context, q store.Query) (int64, error) {
+func (e *Engine) Count(ctx context.Context, q store.Query) (_ int64, err error) {
+	defer unavailable(&err)
 	p, err := e.schema.Cover(q)
 	if err != nil {
 		return 0, err
@@ -800,9 +818,10 @@ func (e *Engine) Add(ctx context.Context, counter string, delta int64) (int64, e
 }
 
 // Counter implements store.Engine.
-func (e *Engine) Counter(ctx context.Context, counter string) (int64, error) {
+func (e *Engine) Counter(ctx context.Context, counter string) (_ int64, err error) {
+	defer unavailable(&err)
 	var v int64
-	err := e.reader(ctx).QueryRowContext(ctx, `SELECT value FROM counters WHERE name = ?`, counter).Scan(&v)
+	err = e.reader(ctx).QueryRowContext(ctx, `SELECT value FROM counters WHERE name = ?`, counter).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -814,7 +833,8 @@ func encodeCursor(b []byte) string { return store.EncodeCursorBytes(b) }
 func decodeCursor(s string) ([]byte, error) { return store.DecodeCursorBytes(s) }
 
 // Counters implements store.Engine.
-func (e *Engine) Counters(ctx context.Context, after string, limit int) ([]store.NamedCounter, error) {
+func (e *Engine) Counters(ctx context.Context, after string, limit int) (_ []store.NamedCounter, err error) {
+	defer unavailable(&err)
 	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT name, value FROM counters WHERE name > ? ORDER BY name LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err

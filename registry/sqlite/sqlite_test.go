@@ -139,3 +139,22 @@ func TestBackupIsAConsistentCopy(t *testing.T) {
 		t.Fatalf("backup reads %d of %d: %v", len(got), n, err)
 	}
 }
+
+// A closed database answers store.ErrUnavailable (a 503 upstream), never a bare driver error.
+func TestClosedIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	e, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "c.db"), storetest.ContractSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Close(ctx)
+	if _, err := e.Get(ctx, "things", "x"); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Get after Close: %v", err)
+	}
+	if _, _, err := e.Find(ctx, store.Query{Collection: "things"}); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Find after Close: %v", err)
+	}
+	if err := e.Insert(ctx, "things", doc(t, map[string]any{"_id": "a", "version": 1, "code": "a"})); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("Insert after Close: %v", err)
+	}
+}

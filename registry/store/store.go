@@ -76,6 +76,9 @@ var (
 	ErrNotCovered = errors.New("store: no declared index covers this query")
 	ErrBadCursor  = errors.New("store: not a cursor of this query")
 	ErrBadDoc     = errors.New("store: document lacks a string _id or a positive version")
+	// ErrUnavailable: the database cannot answer now (closed, unreachable,
+	// busy); the caller may try again later.
+	ErrUnavailable = errors.New("store: the database does not answer")
 )
 
 // DuplicateError names the index whose key was taken.

@@ -147,7 +147,10 @@ func New(cfg Config) (*Lookup, error) {
 	if stamp, ok := cfg.Store.(registry.ChangeStamp); ok && cfg.ChangePoll >= 0 {
 		setDefault(&cfg.ChangePoll, time.Second)
 		l.stopPoll, l.pollDone = make(chan struct{}), make(chan struct{})
-		go l.pollChanges(stamp, cfg.ChangePoll)
+		// The first reading is taken before any page is cached, so a write
+		// right after the start cannot become the baseline unnoticed.
+		last := readStamp(stamp, cfg.ChangePoll)
+		go l.pollChanges(stamp, cfg.ChangePoll, last)
 	}
 	return l, nil
 }
@@ -155,27 +158,18 @@ func New(cfg Config) (*Lookup, error) {
 // pollChanges empties the cache whenever the public change stamp moves, so
 // a write on any replica shows on this one's pages within one interval
 // without every scan reading the database.
-func (l *Lookup) pollChanges(stamp registry.ChangeStamp, every time.Duration) {
+func (l *Lookup) pollChanges(stamp registry.ChangeStamp, every time.Duration, last int64) {
 	defer close(l.pollDone)
 	t := time.NewTicker(every)
 	defer t.Stop()
-	read := func() (int64, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), every+time.Second)
-		defer cancel()
-		return stamp.PublicVersion(ctx)
-	}
-	last, err := read()
-	if err != nil {
-		last = -1
-	}
 	for {
 		select {
 		case <-l.stopPoll:
 			return
 		case <-t.C:
 		}
-		v, err := read()
-		if err != nil {
+		v := readStamp(stamp, every)
+		if v < 0 {
 			continue // the database is down: keep serving what is cached
 		}
 		if last >= 0 && v != last {
@@ -183,6 +177,17 @@ func (l *Lookup) pollChanges(stamp registry.ChangeStamp, every time.Duration) {
 		}
 		last = v
 	}
+}
+
+// readStamp reads the change stamp once, -1 when the database does not answer.
+func readStamp(stamp registry.ChangeStamp, every time.Duration) int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), every+time.Second)
+	defer cancel()
+	v, err := stamp.PublicVersion(ctx)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 func setDefault(d *time.Duration, v time.Duration) {

@@ -94,6 +94,10 @@ type Page struct {
 // MaxPageLimit caps every list.
 const MaxPageLimit = 200
 
+// MaxCursorLen bounds a page cursor as it arrives: cursors are the store's
+// own encoding of the last record's index key, which the store checks.
+const MaxCursorLen = 1024
+
 // DefaultPageLimit is used when a list is asked for without a limit.
 const DefaultPageLimit = 50
 

@@ -20,8 +20,8 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
-	"github.com/tracereg/tracereg/registry/mongo"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/server"
 )
 
@@ -49,7 +49,7 @@ type env struct {
 	t     testing.TB
 	app   *fiber.App
 	api   *API
-	db    *mongo.DB
+	db    *records.DB
 	clock *testClock
 
 	e1, e2 *registry.Enterprise
@@ -101,7 +101,7 @@ func newEnv(t testing.TB) *env {
 func newEnvWith(t testing.TB, rateLimit int) *env {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
-	db := mongotest.NewWithClock(t, clock)
+	db := recordstest.NewWithClock(t, clock)
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func page(c *fiber.Ctx) (registry.Page, error) {
 		}
 		p.Limit = min(n, registry.MaxPageLimit)
 	}
-	if len(p.Cursor) > 100 {
+	if len(p.Cursor) > registry.MaxCursorLen {
 		return p, fieldErr("cursor", "cursor", "is not a cursor this list returned", "không phải con trỏ do danh sách này trả về")
 	}
 	if s := c.Query("updated_since"); s != "" {

@@ -223,12 +223,18 @@ func admSearch[T any](fetch func(registry.Page) ([]*T, string, error), start reg
 		if err != nil {
 			return nil, "", err
 		}
-		for _, it := range items {
+		for i, it := range items {
 			if !keep(it) {
 				continue
 			}
 			if len(out) == n {
-				return out, id(out[n-1]), nil
+				// Cursors are the store's own: ask it for the one after
+				// the last record shown (the i records before this one).
+				if i == 0 {
+					return out, cursor, nil
+				}
+				_, after, err := fetch(registry.Page{Cursor: cursor, Limit: i})
+				return out, after, err
 			}
 			out = append(out, it)
 		}

@@ -96,10 +96,13 @@ func entSearchPage[T any](c *fiber.Ctx, n int, idOf func(*T) string, keep func(*
 			if keep(x) {
 				out = append(out, x)
 				if len(out) == n {
-					if i < len(items)-1 || next != "" {
-						return out, idOf(x), nil
+					if i == len(items)-1 {
+						return out, next, nil
 					}
-					return out, "", nil
+					// Cursors are the store's own: ask it for the one
+					// after this record (the first i+1 of this read).
+					_, after, err := list(registry.Page{Cursor: p.Cursor, Limit: i + 1})
+					return out, after, err
 				}
 			}
 		}

@@ -21,8 +21,8 @@ import (
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
-	"github.com/tracereg/tracereg/registry/mongo"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/web"
 )
@@ -67,7 +67,7 @@ type env struct {
 	web    *web.Web
 	lookup *lookup.Lookup
 	base   string // where the app is served (browser tests) or a placeholder
-	db     *mongo.DB
+	db     *records.DB
 	docs   registry.DocumentStore
 	clock  *testClock
 	demo   registry.DemoResult
@@ -83,7 +83,7 @@ func newEnv(t testing.TB) *env { return newEnvOn(t, nil) }
 func newEnvOn(t testing.TB, ln net.Listener) *env {
 	t.Helper()
 	clock := &testClock{t: demoNow}
-	db := mongotest.NewWithClock(t, clock)
+	db := recordstest.NewWithClock(t, clock)
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -155,8 +155,9 @@ func (w *Web) storeDocument(c *fiber.Ctx, st *StagedFile, d registry.Document) (
 func listPage(c *fiber.Ctx, n int) (registry.Page, error) {
 	p := registry.Page{Limit: n}
 	if cur := c.Query("cursor"); cur != "" {
-		if !registry.ValidID(cur) {
-			return p, fieldError("cursor", "id", registry.Errorf(registry.EINVALID, "is not a page of this list", "không phải là trang của danh sách này"))
+		// The store checks that a cursor is one of its own; here only its size.
+		if len(cur) > registry.MaxCursorLen {
+			return p, fieldError("cursor", "cursor", registry.Errorf(registry.EINVALID, "is not a page of this list", "không phải là trang của danh sách này"))
 		}
 		p.Cursor = cur
 	}

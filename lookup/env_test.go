@@ -16,8 +16,8 @@ import (
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
-	"github.com/tracereg/tracereg/registry/mongo"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/server"
 )
 
@@ -28,7 +28,7 @@ var demoNow = time.Date(2026, 11, 27, 9, 0, 0, 0, registry.Vietnam)
 
 type env struct {
 	t    testing.TB
-	db   *mongo.DB
+	db   *records.DB
 	docs registry.DocumentStore
 	demo registry.DemoResult
 	app  *fiber.App
@@ -38,7 +38,7 @@ type env struct {
 // newEnv is a fresh database with the demo loaded and the public side mounted at now.
 func newEnv(t testing.TB, now time.Time) *env {
 	t.Helper()
-	db := mongotest.New(t)
+	db := recordstest.New(t)
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/server"
 )
 
@@ -31,7 +31,7 @@ func newApp(t *testing.T) (*fiber.App, *logBuffer, string) {
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
-	app, err := server.New(server.Config{Store: mongotest.New(t), Documents: docs, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	app, err := server.New(server.Config{Store: recordstest.New(t), Documents: docs, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestReadyzWhenTheDatabaseIsGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := mongotest.New(t)
+	db := recordstest.New(t)
 	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/report"
 	"github.com/tracereg/tracereg/registry/report/reporttest"
 )
@@ -18,7 +18,7 @@ import (
 func TestAnnualNotesInReportAndDashboard(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := mongotest.NewWithClock(t, registry.FixedClock(testNow))
+	db := recordstest.NewWithClock(t, registry.FixedClock(testNow))
 	n := &registry.AnnualNotes{Year: 2025, Difficulties: "Kinh phí hạn chế.\n\n  Doanh nghiệp nhỏ chưa quan tâm.  ", Proposals: "=Bố trí thêm kinh phí."}
 	if err := registry.WriteAnnualNotes(ctx, db, registry.Actor{UserID: "u", Username: "so.khcn", Role: registry.RoleAdmin}, n); err != nil {
 		t.Fatal(err)

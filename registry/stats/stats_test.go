@@ -19,8 +19,8 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
-	"github.com/tracereg/tracereg/registry/mongo"
-	"github.com/tracereg/tracereg/registry/mongo/mongotest"
+	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/report/reporttest"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/stats"
@@ -44,7 +44,7 @@ func authorizeFromHeader(c *fiber.Ctx, roles ...string) error {
 	return nil
 }
 
-func newApp(t *testing.T, db *mongo.DB, authorize func(*fiber.Ctx, ...string) error) *fiber.App {
+func newApp(t *testing.T, db *records.DB, authorize func(*fiber.Ctx, ...string) error) *fiber.App {
 	t.Helper()
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
@@ -110,7 +110,7 @@ func pageFigures(t *testing.T, body []byte) reporttest.Figures {
 func TestFiguresMatchAnIndependentComputation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := mongotest.NewWithClock(t, registry.FixedClock(testNow))
+	db := recordstest.NewWithClock(t, registry.FixedClock(testNow))
 	sizes := reporttest.Default
 	if raceEnabled || testing.Short() {
 		sizes = reporttest.Small
@@ -211,7 +211,7 @@ func TestFiguresMatchAnIndependentComputation(t *testing.T) {
 
 func TestAccessAndParameters(t *testing.T) {
 	t.Parallel()
-	db := mongotest.NewWithClock(t, registry.FixedClock(testNow))
+	db := recordstest.NewWithClock(t, registry.FixedClock(testNow))
 	closed := newApp(t, db, nil) // not wired to sign-in yet: refuses
 	for _, p := range []string{"/dashboard/programme", "/api/v1/reports/annual?year=2025", "/dashboard/benchmark"} {
 		if resp, _ := get(t, closed, p); resp.StatusCode != 401 {
@@ -278,7 +278,7 @@ func TestAccessAndParameters(t *testing.T) {
 func TestBenchmarkSmallGroupSuppression(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := mongotest.NewWithClock(t, registry.FixedClock(testNow))
+	db := recordstest.NewWithClock(t, registry.FixedClock(testNow))
 	app := newApp(t, db, authorizeFromHeader)
 	var entries []*registry.BenchmarkEntry
 	addEnterprise := func(i int) {

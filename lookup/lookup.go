@@ -31,7 +31,7 @@ type Config struct {
 	PublicBaseURL string // e.g. https://truyxuat.example.vn, no trailing slash
 
 	// Scans, Serials and Reports default to Store when it implements them
-	// (registry/mongo does). A nil service turns its feature off.
+	// (registry/records does). A nil service turns its feature off.
 	Scans   registry.ScanService
 	Serials registry.SerialService
 	Reports registry.ReportService

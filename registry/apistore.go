@@ -8,7 +8,7 @@ import (
 // APIStore is everything the JSON API needs: the Store, plus sign-in,
 // the audit log, idempotency records and the record maintenance the API
 // offers (updates and deletes the base services do not have, bulk events).
-// registry/mongo implements it.
+// registry/records implements it.
 type APIStore interface {
 	Store
 	AuthService

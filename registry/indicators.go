@@ -536,7 +536,7 @@ func countYear(ys []int, ok func(int) bool) int {
 }
 
 // IndicatorSource is what loading the indicators' input reads: the list
-// methods of the registry's services (registry/mongo implements them all).
+// methods of the registry's services (registry/records implements them all).
 type IndicatorSource interface {
 	ListEnterprises(ctx context.Context, f EnterpriseFilter) ([]*Enterprise, string, error)
 	ListProducts(ctx context.Context, f ProductFilter) ([]*Product, string, error)
@@ -615,7 +615,7 @@ func LoadIndicatorInput(ctx context.Context, src IndicatorSource) (IndicatorInpu
 }
 
 // ScanLister lists the scan counters of every serialised code, in key
-// order (registry/mongo implements it). Optional: without it the
+// order (registry/records implements it). Optional: without it the
 // indicators leave scans out.
 type ScanLister interface {
 	// ListScanStats returns one page of counters and the next cursor. EINVALID for a bad cursor.

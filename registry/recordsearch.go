@@ -3,7 +3,7 @@ package registry
 import "context"
 
 // RecordSearch finds records by the keys an inspector types or scans that
-// the base services do not look up. registry/mongo implements it; the
+// the base services do not look up. registry/records implements it; the
 // workspaces type-assert their store to it.
 type RecordSearch interface {
 	// FindAnnouncementsByReceipt returns the announcements whose notice of

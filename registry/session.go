@@ -122,7 +122,7 @@ func ActorOf(u *User) Actor {
 }
 
 // WebStore is everything the workspaces need: the API's store, problem
-// reports (complaints) and browser sessions. registry/mongo implements it.
+// reports (complaints) and browser sessions. registry/records implements it.
 type WebStore interface {
 	APIStore
 	ReportService

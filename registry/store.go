@@ -3,7 +3,7 @@ package registry
 import "context"
 
 // Store is everything the registry keeps, as one value the wiring passes around.
-// registry/mongo implements it.
+// registry/records implements it.
 type Store interface {
 	EnterpriseService
 	FacilityService

@@ -46,7 +46,7 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"TRACEREG_ADMIN_PASSWORD", "(generated)", "password of the first admin account, created on a first start with an empty database; generated and printed once if unset"},
 	{"PUBLIC_BASE_URL", "http://localhost:PORT", "public address used in QR codes and GS1 Digital Link URIs"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"MONGODB_URI", "(embedded)", "MongoDB connection string; unset: the embedded FerretDB under the data directory"},
+	{"MONGODB_URI", "(embedded)", "MongoDB connection string (a replica set); unset: the embedded SQLite file tracereg.db in the data directory"},
 	{"MONGODB_DATABASE", "tracereg", "database name"},
 	{"S3_ENDPOINT", "(disk)", "host:port of MinIO or any S3; unset: documents on local disk under the data directory"},
 	{"S3_BUCKET", "tracereg", "bucket for documents (created if missing)"},

@@ -332,7 +332,7 @@ func (d *DB) UpdateGoodPractice(ctx context.Context, g *registry.GoodPractice) e
 		func() any { return g }, nil)
 }
 
-// --- scan counters (read-only here; registry/mongo/scans.go writes them)
+// --- scan counters (read-only here; scans.go writes them)
 
 // ListScanStats implements registry.ScanLister: pages in key order. Keys are
 // Digital Link paths, not ObjectIDs, so the cursor is the last key itself.

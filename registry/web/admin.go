@@ -212,7 +212,7 @@ const (
 // searchPage returns up to n records after start's cursor that keep accepts,
 // reading the store's pages, and the cursor of the next page ("" at the end).
 func admSearch[T any](fetch func(registry.Page) ([]*T, string, error), start registry.Page, n int,
-	keep func(*T) bool, id func(*T) string) ([]*T, string, error) {
+	keep func(*T) bool) ([]*T, string, error) {
 	if keep == nil {
 		return fetch(registry.Page{Cursor: start.Cursor, Limit: n})
 	}
@@ -248,7 +248,7 @@ func admSearch[T any](fetch func(registry.Page) ([]*T, string, error), start reg
 
 // scanAll calls each on every record the store lists.
 func admScanAll[T any](fetch func(registry.Page) ([]*T, string, error), each func(*T)) error {
-	_, _, err := admSearch(fetch, registry.Page{}, 1, func(x *T) bool { each(x); return false }, func(*T) string { return "" })
+	_, _, err := admSearch(fetch, registry.Page{}, 1, func(x *T) bool { each(x); return false })
 	return err
 }
 

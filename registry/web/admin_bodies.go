@@ -40,7 +40,7 @@ func (w *Web) admBodies(c *fiber.Ctx) error {
 	}
 	items, next, err := admSearch(func(pg registry.Page) ([]*registry.CertificationBody, string, error) {
 		return w.store.ListCertificationBodies(ctx(c), pg)
-	}, page, admPageSize, keep, func(b *registry.CertificationBody) string { return b.ID })
+	}, page, admPageSize, keep)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ func (w *Web) admEnterprises(c *fiber.Ctx) error {
 	d.Items, d.Next, err = admSearch(func(pg registry.Page) ([]*registry.Enterprise, string, error) {
 		f.Page = pg
 		return w.store.ListEnterprises(ctx(c), f)
-	}, page, admPageSize, keep, func(e *registry.Enterprise) string { return e.ID })
+	}, page, admPageSize, keep)
 	if err != nil {
 		return err
 	}

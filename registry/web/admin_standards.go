@@ -48,7 +48,7 @@ func (w *Web) admStandards(c *fiber.Ctx) error {
 	}
 	d.Items, d.Next, err = admSearch(func(pg registry.Page) ([]*registry.Standard, string, error) {
 		return w.store.ListStandards(ctx(c), kind, pg)
-	}, page, admPageSize, keep, func(s *registry.Standard) string { return s.ID })
+	}, page, admPageSize, keep)
 	if err != nil {
 		return err
 	}

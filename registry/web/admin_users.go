@@ -54,7 +54,7 @@ func (w *Web) admUsers(c *fiber.Ctx) error {
 	}
 	d.Items, d.Next, err = admSearch(func(pg registry.Page) ([]*registry.User, string, error) {
 		return w.store.ListUsers(ctx(c), pg)
-	}, page, admPageSize, keep, func(u *registry.User) string { return u.ID })
+	}, page, admPageSize, keep)
 	if err != nil {
 		return err
 	}

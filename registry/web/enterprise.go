@@ -78,7 +78,7 @@ func entScanAll[T any](list func(p registry.Page) ([]*T, string, error)) ([]*T, 
 // the page's cursor on; next is the cursor after the last record read when
 // more may follow. Lists are searched in Go: the store filters only by
 // exact fields.
-func entSearchPage[T any](c *fiber.Ctx, n int, idOf func(*T) string, keep func(*T) bool,
+func entSearchPage[T any](c *fiber.Ctx, n int, keep func(*T) bool,
 	list func(p registry.Page) ([]*T, string, error)) ([]*T, string, error) {
 	p, err := listPage(c, registry.MaxPageLimit)
 	if err != nil {

@@ -55,7 +55,7 @@ func (w *Web) entFacilities(c *fiber.Ctx) error {
 			p.Form.Set("kind", k)
 		}
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25, func(x *registry.Facility) string { return x.ID },
+	d.Items, d.Next, err = entSearchPage(c, 25,
 		func(x *registry.Facility) bool { return entMatches(q, x.Name, x.Code, x.District, x.Address) },
 		func(pg registry.Page) ([]*registry.Facility, string, error) {
 			f := filter

@@ -67,7 +67,7 @@ func (w *Web) entLots(c *fiber.Ctx) error {
 	if d.Products, _, err = w.entProductMap(c, id); err != nil {
 		return err
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25, func(x *registry.Batch) string { return x.ID },
+	d.Items, d.Next, err = entSearchPage(c, 25,
 		func(x *registry.Batch) bool {
 			var name, nameEN, gtin string
 			if pr := d.Products[x.ProductID]; pr != nil {

@@ -55,7 +55,7 @@ func (w *Web) entProducts(c *fiber.Ctx) error {
 	if g14, gerr := gs1.GTIN14(q); q != "" && gerr == nil {
 		filter.GTIN, q = g14, ""
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25, func(x *registry.Product) string { return x.ID },
+	d.Items, d.Next, err = entSearchPage(c, 25,
 		func(x *registry.Product) bool {
 			return entMatches(q, x.NameVI, x.NameEN, x.GTIN, x.Category, x.ShortCode)
 		},

@@ -34,7 +34,8 @@ type Engine struct {
 	w      *sql.DB // one connection: SQLite has one writer at a time
 	r      *sql.DB // readers; WAL lets them read while the writer writes
 	ixNum  map[string]map[string]int64
-	stmts  sync.Map // SQL text → *sql.Stmt prepared on w
+	wStmts sync.Map // SQL text → *sql.Stmt prepared on w
+	rStmts sync.Map // SQL text → *sql.Stmt prepared on r (each reader connection prepares it once)
 }
 
 var _ store.Engine = (*Engine)(nil)
@@ -91,7 +92,9 @@ func (e *Engine) Atomic() bool { return true }
 
 // Close implements store.Engine.
 func (e *Engine) Close(context.Context) error {
-	e.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	for _, m := range []*sync.Map{&e.wStmts, &e.rStmts} {
+		m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
+	}
 	return errors.Join(e.r.Close(), e.w.Close())
 }
 
@@ -255,7 +258,7 @@ func (e *Engine) buildIndex(ctx context.Context, tx *sql.Tx, coll string, ix sto
 				return &store.DuplicateError{Collection: coll, Index: ix.Name()}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, sqlEntry(coll, true), num, en.key, en.id); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(sqlEntry, coll), num, en.key, en.id); err != nil {
 			return err
 		}
 	}
@@ -263,6 +266,11 @@ func (e *Engine) buildIndex(ctx context.Context, tx *sql.Tx, coll string, ix sto
 }
 
 // --- transactions
+
+// quiet is ctx for a statement inside a transaction: without its
+// cancellation, which would cost a goroutine per statement. The
+// transaction itself still ends (rolled back) when ctx is cancelled.
+func quiet(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 type txKey struct{ e *Engine }
 
@@ -296,44 +304,91 @@ func (e *Engine) Tx(ctx context.Context, fn func(ctx context.Context) error) (er
 	return tx.Commit()
 }
 
-// querier is what reads run on: the transaction in ctx, or the reader pool.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func (e *Engine) reader(ctx context.Context) querier {
-	if tx := e.txOf(ctx); tx != nil {
-		return tx
+// cached returns the statement for query prepared on db, preparing it the
+// first time: SQLite statements are compiled once, not on every call.
+func cached(ctx context.Context, m *sync.Map, db *sql.DB, query string) (*sql.Stmt, error) {
+	if s, ok := m.Load(query); ok {
+		return s.(*sql.Stmt), nil
 	}
-	return e.r
+	s, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := m.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
-// stmt returns the statement for query inside tx: one of those prepared
-// at Open on the writer connection (reused, not prepared again), or else
-// prepared on the transaction.
+// stmt returns the statement for query inside tx: one of those prepared at
+// Open on the writer connection, which is the transaction's, so it is
+// reused as is; any other is prepared on the transaction (the writer's one
+// connection is busy with it, so it cannot be prepared for keeps now).
 func (e *Engine) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if s, ok := e.stmts.Load(query); ok {
+	if s, ok := e.wStmts.Load(query); ok {
 		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
 	return tx.PrepareContext(ctx, query)
 }
 
-// prepare readies the statements every write uses, on the writer connection.
-func (e *Engine) prepare(ctx context.Context) error {
-	queries := []string{sqlAddCounter}
-	for _, c := range e.schema {
-		queries = append(queries, sqlInsertDoc(c.Name), sqlUniqueHolder(c.Name), sqlEntry(c.Name, true), sqlEntry(c.Name, false))
+// query runs a read on the transaction in ctx, or else on the reader pool.
+func (e *Engine) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	var s *sql.Stmt
+	var err error
+	if tx := e.txOf(ctx); tx != nil {
+		s, err = e.stmt(ctx, tx, query)
+	} else {
+		s, err = cached(ctx, &e.rStmts, e.r, query)
 	}
-	for _, q := range queries {
-		s, err := e.w.PrepareContext(ctx, q)
-		if err != nil {
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(quiet(ctx), args...)
+}
+
+// queryRow is query for one row: it scans into dest and answers
+// sql.ErrNoRows when there is none.
+func (e *Engine) queryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := e.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		e.stmts.Store(q, s)
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// prepare readies, on the writer connection, the statements transactions
+// use: every write, and the reads by key and by index range.
+func (e *Engine) prepare(ctx context.Context) error {
+	queries := []string{sqlAddCounter, sqlCounter}
+	for _, c := range e.schema {
+		queries = append(queries, sqlInsertDoc(c.Name), sqlUniqueHolder(c.Name), sqlEntries(c.Name, true), sqlEntries(c.Name, false),
+			sqlGet(c.Name), sqlGetVersioned(c.Name), sqlUpdateDoc(c.Name), sqlDeleteDoc(c.Name), sqlCount(c.Name))
+		for _, after := range []bool{false, true} {
+			for _, desc := range []bool{false, true} {
+				queries = append(queries, sqlFind(c.Name, after, desc))
+			}
+		}
+	}
+	for _, q := range queries {
+		if _, err := cached(ctx, &e.wStmts, e.w, q); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+const sqlCounter = `SELECT value FROM counters WHERE name = ?`
 
 const sqlAddCounter = `INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value`
 
@@ -341,19 +396,58 @@ func sqlInsertDoc(coll string) string {
 	return `INSERT INTO d_` + coll + ` (id, version, body) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`
 }
 
+// sqlFind reads one index range in key order, after a cursor's key or not.
+func sqlFind(coll string, after, desc bool) string {
+	cond, order := "", "ASC"
+	if desc {
+		order = "DESC"
+	}
+	if after {
+		cond = " AND x.key > ?"
+		if desc {
+			cond = " AND x.key < ?"
+		}
+	}
+	return `SELECT x.key, d.body FROM x_` + coll + ` x JOIN d_` + coll +
+		` d ON d.id = x.id WHERE x.ix = ? AND x.key >= ? AND x.key < ?` + cond + ` ORDER BY x.key ` + order + ` LIMIT ?`
+}
+
+func sqlCount(coll string) string {
+	return `SELECT count(*) FROM x_` + coll + ` WHERE ix = ? AND key >= ? AND key < ?`
+}
+
+func sqlGet(coll string) string { return `SELECT body FROM d_` + coll + ` WHERE id = ?` }
+
+func sqlGetVersioned(coll string) string {
+	return `SELECT version, body FROM d_` + coll + ` WHERE id = ?`
+}
+
+func sqlUpdateDoc(coll string) string {
+	return `UPDATE d_` + coll + ` SET version = ?, body = ? WHERE id = ?`
+}
+
+func sqlDeleteDoc(coll string) string { return `DELETE FROM d_` + coll + ` WHERE id = ?` }
+
 func sqlUniqueHolder(coll string) string {
 	return `SELECT id FROM x_` + coll + ` WHERE ix = ? AND key >= ? AND key < ? AND id != ? LIMIT 1`
 }
 
-func sqlEntry(coll string, insert bool) string {
+func sqlEntries(coll string, insert bool) string {
 	if insert {
-		return `INSERT OR IGNORE INTO x_` + coll + ` (ix, key, id) VALUES (?, ?, ?)`
+		return `INSERT OR IGNORE INTO x_` + coll + ` (ix, key, id) SELECT value->>0, unhex(value->>1), ?2 FROM json_each(?1)`
 	}
-	return `DELETE FROM x_` + coll + ` WHERE ix = ? AND key = ?`
+	return `DELETE FROM x_` + coll + ` WHERE (ix, key) IN (SELECT value->>0, unhex(value->>1) FROM json_each(?))`
 }
 
+// sqlEntry adds one index entry (while an index is built).
+const sqlEntry = `INSERT OR IGNORE INTO x_%s (ix, key, id) VALUES (?, ?, ?)`
+
 func (e *Engine) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	return tx.ExecContext(ctx, query, args...)
+	s, err := e.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(quiet(ctx), args...)
 }
 
 // --- documents
@@ -373,7 +467,7 @@ func (e *Engine) Get(ctx context.Context, coll, id string) (_ bson.Raw, err erro
 		return nil, err
 	}
 	var body []byte
-	err = e.reader(ctx).QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&body)
+	err = e.queryRow(ctx, sqlGet(coll), []any{id}, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -409,7 +503,7 @@ func (e *Engine) uniqueHolder(ctx context.Context, tx *sql.Tx, coll string, num 
 		return "", err
 	}
 	var other string
-	err = s.QueryRowContext(ctx, num, prefix, hi, id).Scan(&other)
+	err = s.QueryRowContext(quiet(ctx), num, prefix, hi, id).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -435,23 +529,30 @@ func (e *Engine) checkUnique(ctx context.Context, tx *sql.Tx, c *store.Collectio
 	return nil
 }
 
+// writeEntries inserts (or deletes) a document's index entries with one
+// statement: they go in as one JSON array of [index number, hex key].
 func (e *Engine) writeEntries(ctx context.Context, tx *sql.Tx, coll, id string, ents entries, insert bool) error {
-	s, err := e.stmt(ctx, tx, sqlEntry(coll, insert))
+	var list []byte
+	for num, keys := range ents {
+		for _, k := range keys {
+			list = fmt.Appendf(list, `,[%d,"%x"]`, num, k)
+		}
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	list[0] = '['
+	list = append(list, ']')
+	s, err := e.stmt(ctx, tx, sqlEntries(coll, insert))
 	if err != nil {
 		return err
 	}
-	for num, keys := range ents {
-		for _, k := range keys {
-			args := []any{num, k}
-			if insert {
-				args = append(args, id)
-			}
-			if _, err := s.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-		}
+	args := []any{string(list)}
+	if insert {
+		args = append(args, id)
 	}
-	return nil
+	_, err = s.ExecContext(quiet(ctx), args...)
+	return err
 }
 
 // Insert implements store.Engine.
@@ -477,7 +578,7 @@ func (e *Engine) Insert(ctx context.Context, coll string, doc bson.Raw) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.ExecContext(ctx, id, version, []byte(doc))
+		res, err := s.ExecContext(quiet(ctx), id, version, []byte(doc))
 		if err != nil {
 			return err
 		}
@@ -506,7 +607,7 @@ func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bs
 		tx := e.txOf(ctx)
 		var stored int64
 		var old []byte
-		err := tx.QueryRowContext(ctx, `SELECT version, body FROM d_`+coll+` WHERE id = ?`, id).Scan(&stored, &old)
+		err := e.queryRow(ctx, sqlGetVersioned(coll), []any{id}, &stored, &old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -530,7 +631,7 @@ func (e *Engine) Replace(ctx context.Context, coll string, version int64, doc bs
 		if err := e.writeEntries(ctx, tx, coll, id, added, true); err != nil {
 			return err
 		}
-		_, err = e.exec(ctx, tx, `UPDATE d_`+coll+` SET version = ?, body = ? WHERE id = ?`, newVersion, []byte(doc), id)
+		_, err = e.exec(ctx, tx, sqlUpdateDoc(coll), newVersion, []byte(doc), id)
 		return err
 	})
 }
@@ -564,7 +665,7 @@ func (e *Engine) Delete(ctx context.Context, coll, id string) error {
 	return e.Tx(ctx, func(ctx context.Context) error {
 		tx := e.txOf(ctx)
 		var old []byte
-		err := tx.QueryRowContext(ctx, `SELECT body FROM d_`+coll+` WHERE id = ?`, id).Scan(&old)
+		err := e.queryRow(ctx, sqlGet(coll), []any{id}, &old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -578,7 +679,7 @@ func (e *Engine) Delete(ctx context.Context, coll, id string) error {
 		if err := e.writeEntries(ctx, tx, coll, id, oldEnts, false); err != nil {
 			return err
 		}
-		_, err = e.exec(ctx, tx, `DELETE FROM d_`+coll+` WHERE id = ?`, id)
+		_, err = e.exec(ctx, tx, sqlDeleteDoc(coll), id)
 		return err
 	})
 }
@@ -662,25 +763,15 @@ func (e *Engine) Find(ctx context.Context, q store.Query) (_ []bson.Raw, _ strin
 		return nil, "", err
 	}
 	args := []any{e.ixNum[p.Collection.Name][p.Index.Name()], lo, hi}
-	cond := ""
 	if q.After != "" {
 		if _, err := store.ParseCursor(p, q.After); err != nil {
 			return nil, "", err
 		}
 		raw, _ := decodeCursor(q.After)
-		cond = " AND x.key > ?"
-		if q.Desc {
-			cond = " AND x.key < ?"
-		}
 		args = append(args, append(bytes.Clone(prefix), raw...))
 	}
-	order := "ASC"
-	if q.Desc {
-		order = "DESC"
-	}
 	args = append(args, limit+1)
-	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT x.key, d.body FROM x_`+p.Collection.Name+` x JOIN d_`+p.Collection.Name+
-		` d ON d.id = x.id WHERE x.ix = ? AND x.key >= ? AND x.key < ?`+cond+` ORDER BY x.key `+order+` LIMIT ?`, args...)
+	rows, err := e.query(ctx, sqlFind(p.Collection.Name, q.After != "", q.Desc), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -752,7 +843,7 @@ func (e *Engine) findByID(ctx context.Context, p *store.Plan, q store.Query, lim
 		order = "DESC"
 	}
 	args = append(args, limit+1)
-	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT id, body FROM d_`+p.Collection.Name+where+` ORDER BY id `+order+` LIMIT ?`, args...)
+	rows, err := e.query(ctx, `SELECT id, body FROM d_`+p.Collection.Name+where+` ORDER BY id `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -789,15 +880,14 @@ func (e *Engine) Count(ctx context.Context, q store.Query) (_ int64, err error) 
 			raws, _, err := e.findByID(ctx, p, store.Query{Collection: q.Collection, Limit: store.MaxLimit}, store.MaxLimit)
 			return int64(len(raws)), err
 		}
-		err := e.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM d_`+p.Collection.Name).Scan(&n)
+		err := e.queryRow(ctx, `SELECT count(*) FROM d_`+p.Collection.Name, nil, &n)
 		return n, err
 	}
 	_, lo, hi, err := bounds(p)
 	if err != nil {
 		return 0, err
 	}
-	err = e.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM x_`+p.Collection.Name+` WHERE ix = ? AND key >= ? AND key < ?`,
-		e.ixNum[p.Collection.Name][p.Index.Name()], lo, hi).Scan(&n)
+	err = e.queryRow(ctx, sqlCount(p.Collection.Name), []any{e.ixNum[p.Collection.Name][p.Index.Name()], lo, hi}, &n)
 	return n, err
 }
 
@@ -812,7 +902,7 @@ func (e *Engine) Add(ctx context.Context, counter string, delta int64) (int64, e
 		if err != nil {
 			return err
 		}
-		return s.QueryRowContext(ctx, counter, delta).Scan(&v)
+		return s.QueryRowContext(quiet(ctx), counter, delta).Scan(&v)
 	})
 	return v, err
 }
@@ -821,7 +911,7 @@ func (e *Engine) Add(ctx context.Context, counter string, delta int64) (int64, e
 func (e *Engine) Counter(ctx context.Context, counter string) (_ int64, err error) {
 	defer unavailable(&err)
 	var v int64
-	err = e.reader(ctx).QueryRowContext(ctx, `SELECT value FROM counters WHERE name = ?`, counter).Scan(&v)
+	err = e.queryRow(ctx, sqlCounter, []any{counter}, &v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -835,7 +925,7 @@ func decodeCursor(s string) ([]byte, error) { return store.DecodeCursorBytes(s) 
 // Counters implements store.Engine.
 func (e *Engine) Counters(ctx context.Context, after string, limit int) (_ []store.NamedCounter, err error) {
 	defer unavailable(&err)
-	rows, err := e.reader(ctx).QueryContext(ctx, `SELECT name, value FROM counters WHERE name > ? ORDER BY name LIMIT ?`, after, limit)
+	rows, err := e.query(ctx, `SELECT name, value FROM counters WHERE name > ? ORDER BY name LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
 	}

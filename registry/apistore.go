@@ -53,6 +53,10 @@ type EventResult struct {
 
 // MaintenanceService holds the writes the API offers beyond the base services.
 type MaintenanceService interface {
+	// InTx runs fn in one transaction where the store has them (SQLite):
+	// the writes fn makes with the ctx it is given commit together or not
+	// at all. Elsewhere fn runs as it is. Nested calls join the outer one.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	// DeleteRecord removes the record of a kind (KindEnterprise, ...) when
 	// nothing refers to it. ENOTFOUND, ECONFLICT naming what refers to it;
 	// a batch that is not a draft is never deleted (ECONFLICT).

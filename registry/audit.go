@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
 )
@@ -48,9 +49,19 @@ func (e *AuditEntry) ComputeHash() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// DigestJSON returns the hex SHA-256 of v's JSON, "" for nil.
+// NewAuditEntry is the entry for a write by me: before and after are the
+// record as it was and as it is (nil, or a nil pointer, when there is none).
+func NewAuditEntry(me Actor, action, kind, id, enterpriseID string, before, after any) *AuditEntry {
+	return &AuditEntry{UserID: me.UserID, Username: me.Username, Role: me.Role, Action: action,
+		TargetKind: kind, TargetID: id, EnterpriseID: enterpriseID, BeforeSHA256: DigestJSON(before), AfterSHA256: DigestJSON(after)}
+}
+
+// DigestJSON returns the hex SHA-256 of v's JSON, "" for nil or a nil pointer.
 func DigestJSON(v any) string {
 	if v == nil {
+		return ""
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
 		return ""
 	}
 	b, err := json.Marshal(v)

@@ -63,3 +63,30 @@ func BenchmarkCreateRecord(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
+
+// BenchmarkLotImportNDJSON posts NDJSON imports of 1,000 lots each (with
+// row keys, two source plots each) through the API into the embedded store
+// and reports lots per second, audit entries and row keys included.
+func BenchmarkLotImportNDJSON(b *testing.B) {
+	e := newEnv(b)
+	const perImport = 1000
+	bodies := make([]string, b.N)
+	for i := range b.N {
+		var sb strings.Builder
+		for j := range perImport {
+			fmt.Fprintf(&sb, `{"idempotency_key":"lot-%d-%d","product_id":%q,"lot_code":"B%d-%04d","quantity":1000,"unit":"kg","produced_on":"2026-02-01"}`+"\n",
+				i, j, e.prod1.ID, i, j)
+		}
+		bodies[i] = sb.String()
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		r := e.do(request{method: "POST", path: "/api/v1/batches:import", as: asEnt1, body: bodies[i], contentType: "application/x-ndjson"})
+		if r.status != 200 || !strings.Contains(string(r.body), `"created":1000`) {
+			b.Fatalf("import: %d %s", r.status, short(r.body))
+		}
+	}
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N*perImport)/elapsed.Seconds(), "lots/s")
+}

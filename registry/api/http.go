@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -206,22 +205,5 @@ func (a *API) abandon(c *fiber.Ctx, key string) {
 
 // audit appends one entry for a write by the calling actor.
 func (a *API) audit(c *fiber.Ctx, action, kind, id, enterpriseID string, before, after any) error {
-	me := actor(c)
-	e := &registry.AuditEntry{UserID: me.UserID, Username: me.Username, Role: me.Role, Action: action,
-		TargetKind: kind, TargetID: id, EnterpriseID: enterpriseID}
-	if !isNil(before) {
-		e.BeforeSHA256 = registry.DigestJSON(before)
-	}
-	if !isNil(after) {
-		e.AfterSHA256 = registry.DigestJSON(after)
-	}
-	return a.store.AppendAudit(c.UserContext(), e)
-}
-
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	return rv.Kind() == reflect.Pointer && rv.IsNil()
+	return a.store.AppendAudit(c.UserContext(), registry.NewAuditEntry(actor(c), action, kind, id, enterpriseID, before, after))
 }

@@ -71,8 +71,9 @@ func readImport(c *fiber.Ctx, k bulk.Kind) (*bulk.Input, error) {
 // importer writes an import of this request, auditing as the caller.
 func (a *API) importer(c *fiber.Ctx) *bulk.Importer {
 	return &bulk.Importer{Store: a.store, Clock: a.clock, Log: a.log, PendingTimeout: PendingTimeout,
-		Audit: func(_ context.Context, action, kind, id, enterpriseID string, after any) error {
-			return a.audit(c, action, kind, id, enterpriseID, nil, after)
+		// The import's own context: its writes and their audit entries share transactions.
+		Audit: func(ctx context.Context, action, kind, id, enterpriseID string, after any) error {
+			return a.store.AppendAudit(ctx, registry.NewAuditEntry(actor(c), action, kind, id, enterpriseID, nil, after))
 		}}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -220,24 +221,26 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 	// Rows are written in the order of their keys: all-or-nothing imports
 	// hold their keys until they finish, and taking keys in one global order
 	// means two imports never wait for each other in a circle.
-	order := make([]int, len(batches))
-	for i := range order {
-		order[i] = i
+	var order []int
+	for i := range batches {
+		if rep.Rows[i].Status == rowValid {
+			order = append(order, i)
+		}
 	}
 	sort.SliceStable(order, func(x, y int) bool { return keys[order[x]] < keys[order[y]] })
+	allOrNothing := in.Mode == ModeAllOrNothing
 	var written []int
-	for _, i := range order {
+	err := im.inChunks(ctx, order, func(ctx context.Context, i int, wait bool) (bool, error) {
 		b := batches[i]
-		if rep.Rows[i].Status != rowValid {
-			continue
-		}
 		final := b.Status
-		if in.Mode == ModeAllOrNothing {
+		if allOrNothing {
 			b.Status = registry.BatchDraft
 		}
-		id, dup, err := im.writeBatchRow(ctx, b, keys[i], in.Mode == ModeEach)
+		id, dup, err := im.writeBatchRow(ctx, b, keys[i], !allOrNothing, wait)
 		b.Status = final
 		switch {
+		case errors.Is(err, errKeyBusy) || dbFailed(err):
+			return false, err
 		case err != nil:
 			rep.Rows[i].Status, rep.Rows[i].Errors = RowFailed, problemsOf(err)
 			failed = true
@@ -246,29 +249,32 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 		default:
 			rep.Rows[i].Status, rep.Rows[i].ID = RowCreated, id
 			written = append(written, i)
+			if !allOrNothing {
+				// In the lot's own transaction: no lot without its entry.
+				if err := im.audit(ctx, b); err != nil {
+					return false, err
+				}
+			}
 		}
-		if failed && in.Mode == ModeAllOrNothing {
-			break
+		return failed && allOrNothing, nil
+	})
+	if allOrNothing && (failed || err != nil) {
+		im.undo(ctx, batches, keys, written)
+		if err != nil {
+			return nil, err
 		}
+		for i := range rep.Rows {
+			if rep.Rows[i].Status != RowFailed {
+				rep.Rows[i].Status, rep.Rows[i].ID = RowNotWritten, ""
+			}
+		}
+		return rep, nil
 	}
-	if in.Mode == ModeAllOrNothing {
-		if failed {
-			for _, i := range written {
-				if err := im.Store.DeleteRecord(ctx, registry.KindBatch, batches[i].ID); err != nil {
-					im.log().Error("import: undo a draft lot", "batch", batches[i].ID, "err", err)
-				}
-				if keys[i] != "" {
-					im.abandonKey(rowKey(batches[i].EnterpriseID, keys[i]))
-				}
-			}
-			for i := range rep.Rows {
-				if rep.Rows[i].Status != RowFailed {
-					rep.Rows[i].Status, rep.Rows[i].ID = RowNotWritten, ""
-				}
-			}
-			return rep, nil
-		}
-		for _, i := range written {
+	if err != nil {
+		return nil, err
+	}
+	if allOrNothing {
+		err := im.inChunks(ctx, written, func(ctx context.Context, i int, _ bool) (bool, error) {
 			b := batches[i]
 			if b.Status != registry.BatchDraft {
 				stored, err := im.Store.FindBatch(ctx, b.ID)
@@ -277,25 +283,108 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 					err = im.Store.UpdateBatch(ctx, stored)
 				}
 				if err != nil {
-					return nil, err
+					return false, err
 				}
 				*b = *stored
 			}
 			if keys[i] != "" {
 				if err := im.Store.CompleteIdempotent(ctx, rowKey(b.EnterpriseID, keys[i]), 201, "text/plain", []byte(b.ID)); err != nil {
-					return nil, err
+					return false, err
 				}
 			}
-		}
-	}
-	if im.Audit != nil {
-		for _, i := range written {
-			if err := im.Audit(ctx, "batch.import", registry.KindBatch, batches[i].ID, batches[i].EnterpriseID, batches[i]); err != nil {
-				return nil, err
-			}
+			return false, im.audit(ctx, b)
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil
+}
+
+// Rows are written in transactions of at most chunkRows rows and about
+// chunkTime: few commits, and no writer waits long behind an import.
+const (
+	chunkRows = 500
+	chunkTime = 50 * time.Millisecond
+)
+
+// errKeyBusy answers a row whose key another running import holds: the row
+// is written again alone, outside any transaction, where it may wait.
+var errKeyBusy = errors.New("bulk: the row key is held by another import")
+
+// dbFailed reports whether err is the database's (or the request's
+// context's) rather than the row's.
+func dbFailed(err error) bool {
+	code := registry.ErrorCode(err)
+	return code == registry.EINTERNAL || code == registry.EUNAVAILABLE
+}
+
+// inChunks calls write for each of rows, in order, in bounded transactions
+// (where the store has them). write answers stop to end the import,
+// errKeyBusy to have its row written alone, outside a transaction, with
+// wait set, before the rows after it; any other error ends the import, its
+// transaction rolled back. A cancelled context stops it between chunks.
+func (im *Importer) inChunks(ctx context.Context, rows []int, write func(ctx context.Context, i int, wait bool) (stop bool, err error)) error {
+	for len(rows) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, stop, busy := 0, false, false
+		err := im.Store.InTx(ctx, func(ctx context.Context) error {
+			n, stop, busy = 0, false, false
+			began := time.Now()
+			for n < len(rows) && n < chunkRows && time.Since(began) < chunkTime {
+				s, err := write(ctx, rows[n], false)
+				if errors.Is(err, errKeyBusy) {
+					busy = true
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				n++
+				if s {
+					stop = true
+					return nil
+				}
+			}
+			return nil
+		})
+		if err != nil || stop {
+			return err
+		}
+		rows = rows[n:]
+		if busy {
+			if s, err := write(ctx, rows[0], true); err != nil || s {
+				return err
+			}
+			rows = rows[1:]
+		}
+	}
+	return nil
+}
+
+// audit records the import of lot b, when the importer audits.
+func (im *Importer) audit(ctx context.Context, b *registry.Batch) error {
+	if im.Audit == nil {
+		return nil
+	}
+	return im.Audit(ctx, "batch.import", registry.KindBatch, b.ID, b.EnterpriseID, b)
+}
+
+// undo deletes the drafts an all-or-nothing import wrote and frees their
+// keys; it goes on when the request is cancelled.
+func (im *Importer) undo(ctx context.Context, batches []*registry.Batch, keys []string, written []int) {
+	ctx = context.WithoutCancel(ctx)
+	for _, i := range written {
+		err := im.Store.DeleteRecord(ctx, registry.KindBatch, batches[i].ID)
+		if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND { // a draft of a rolled-back chunk is not there
+			im.log().Error("import: undo a draft lot", "batch", batches[i].ID, "err", err)
+		}
+		if keys[i] != "" {
+			im.abandonKey(ctx, rowKey(batches[i].EnterpriseID, keys[i]))
+		}
+	}
 }
 
 // checkBatchRow validates one row: fields, the caller's right, the product
@@ -346,9 +435,10 @@ func rowKey(enterpriseID, key string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// abandonKey frees a row key reserved by an import that was undone.
-func (im *Importer) abandonKey(key string) {
-	if err := im.Store.AbandonIdempotent(context.Background(), key); err != nil {
+// abandonKey frees a row key reserved by an import that was undone (in
+// ctx's transaction, if any).
+func (im *Importer) abandonKey(ctx context.Context, key string) {
+	if err := im.Store.AbandonIdempotent(ctx, key); err != nil {
 		im.log().Warn("import: free a row key", "err", err)
 	}
 }
@@ -359,9 +449,10 @@ func (im *Importer) stalePending(rec *registry.IdempotencyRecord) bool {
 
 // writeBatchRow creates one lot. A row key makes it happen once: the key is
 // reserved first, a concurrent import with the same key waits for the first
-// to finish and answers with its lot. complete stores the answer at once;
-// otherwise the caller completes (or abandons) the reservation.
-func (im *Importer) writeBatchRow(ctx context.Context, b *registry.Batch, key string, complete bool) (id string, dup bool, err error) {
+// to finish (or, unless wait, answers errKeyBusy) and answers with its lot.
+// complete stores the answer at once; otherwise the caller completes (or
+// abandons) the reservation.
+func (im *Importer) writeBatchRow(ctx context.Context, b *registry.Batch, key string, complete, wait bool) (id string, dup bool, err error) {
 	if key == "" {
 		return b.ID, false, im.Store.CreateBatch(ctx, b)
 	}
@@ -381,8 +472,11 @@ func (im *Importer) writeBatchRow(ctx context.Context, b *registry.Batch, key st
 		// Wait, reading rather than writing, until the other import finishes or gives up.
 		for !prev.Done {
 			if im.stalePending(prev) {
-				im.abandonKey(rk) // left behind by a process that died mid-import
+				im.abandonKey(ctx, rk) // left behind by a process that died mid-import
 				break
+			}
+			if !wait {
+				return "", false, errKeyBusy
 			}
 			if time.Now().After(deadline) {
 				return "", false, registry.Errorf(registry.ECONFLICT, "Another import with this row key is still running.", "Một lần nhập khác có cùng khóa dòng đang chạy.")
@@ -405,7 +499,7 @@ func (im *Importer) writeBatchRow(ctx context.Context, b *registry.Batch, key st
 		}
 	}
 	if err := im.Store.CreateBatch(ctx, b); err != nil {
-		im.abandonKey(rk)
+		im.abandonKey(ctx, rk)
 		return "", false, err
 	}
 	if complete {

@@ -245,8 +245,9 @@ func (w *Web) impWrite(c *fiber.Ctx, k bulk.Kind, in *bulk.Input) (*bulk.Report,
 		return nil, ctx(c).Err()
 	}
 	im := &bulk.Importer{Store: w.store, Clock: w.clock, Log: w.log, PendingTimeout: 10 * time.Minute,
-		Audit: func(_ context.Context, action, kind, id, enterpriseID string, after any) error {
-			return w.audit(c, action, kind, id, enterpriseID, nil, after)
+		// The import's own context: its writes and their audit entries share transactions.
+		Audit: func(ctx context.Context, action, kind, id, enterpriseID string, after any) error {
+			return w.store.AppendAudit(ctx, registry.NewAuditEntry(actor(c), action, kind, id, enterpriseID, nil, after))
 		}}
 	if k.Name == "events" {
 		return im.Events(ctx(c), actor(c), in)

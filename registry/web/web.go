@@ -110,16 +110,7 @@ func actor(c *fiber.Ctx) registry.Actor {
 
 // audit appends one entry for a write by the signed-in actor.
 func (w *Web) audit(c *fiber.Ctx, action, kind, id, enterpriseID string, before, after any) error {
-	me := actor(c)
-	e := &registry.AuditEntry{UserID: me.UserID, Username: me.Username, Role: me.Role, Action: action,
-		TargetKind: kind, TargetID: id, EnterpriseID: enterpriseID}
-	if before != nil {
-		e.BeforeSHA256 = registry.DigestJSON(before)
-	}
-	if after != nil {
-		e.AfterSHA256 = registry.DigestJSON(after)
-	}
-	return w.store.AppendAudit(c.UserContext(), e)
+	return w.store.AppendAudit(c.UserContext(), registry.NewAuditEntry(actor(c), action, kind, id, enterpriseID, before, after))
 }
 
 // pageHeaders sets the workspace headers first, so error pages carry them too.

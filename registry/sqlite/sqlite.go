@@ -106,13 +106,14 @@ func (e *Engine) Ping(ctx context.Context) (err error) {
 }
 
 // unavailable marks the errors of a database that cannot answer now
-// (closed, or locked past the busy timeout) as store.ErrUnavailable.
+// (closed, its cached statements with it, or locked past the busy timeout)
+// as store.ErrUnavailable.
 func unavailable(err *error) {
 	if *err == nil || errors.Is(*err, store.ErrUnavailable) {
 		return
 	}
 	msg := (*err).Error()
-	if errors.Is(*err, sql.ErrConnDone) || strings.Contains(msg, "database is closed") ||
+	if errors.Is(*err, sql.ErrConnDone) || strings.Contains(msg, "database is closed") || strings.Contains(msg, "statement is closed") ||
 		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") {
 		*err = fmt.Errorf("%w: %w", store.ErrUnavailable, *err)
 	}

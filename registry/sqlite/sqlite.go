@@ -335,17 +335,20 @@ func (e *Engine) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt,
 
 // query runs a read on the transaction in ctx, or else on the reader pool.
 func (e *Engine) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	var s *sql.Stmt
-	var err error
 	if tx := e.txOf(ctx); tx != nil {
-		s, err = e.stmt(ctx, tx, query)
-	} else {
-		s, err = cached(ctx, &e.rStmts, e.r, query)
+		s, err := e.stmt(ctx, tx, query)
+		if err != nil {
+			return nil, err
+		}
+		return s.QueryContext(quiet(ctx), args...)
 	}
+	// Outside a transaction the read keeps its context: a public lookup's
+	// time limit must still interrupt it.
+	s, err := cached(ctx, &e.rStmts, e.r, query)
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryContext(quiet(ctx), args...)
+	return s.QueryContext(ctx, args...)
 }
 
 // queryRow is query for one row: it scans into dest and answers

@@ -34,13 +34,13 @@ func TestLabelSheet(t *testing.T) {
 	if len(serials) != 3 || serials[0][1] != "1" || serials[2][1] != "3" {
 		t.Fatalf("serials %v", serials)
 	}
-	wantContains(t, r.Body, "@page{size:40mm 30mm", "<svg", "Lô "+registry.DemoRoastedLot)
+	wantContains(t, r.Body, "/static/lookup/labels-roll.css", "<svg", "Lô "+registry.DemoRoastedLot)
 	r = do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=2")
 	serials = regexp.MustCompile(`<p>Số (\d+)</p>`).FindAllStringSubmatch(r.Body, -1)
 	if len(serials) != 2 || serials[0][1] != "4" || serials[1][1] != "5" {
 		t.Fatalf("second sheet serials %v: serials must never be reused", serials)
 	}
-	wantContains(t, r.Body, "@page{size:A4")
+	wantContains(t, r.Body, "/static/lookup/labels-a4.css")
 	// The new serials resolve at once on this replica (the sheet invalidates the cache).
 	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 307)
 	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/6"), 404)

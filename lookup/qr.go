@@ -16,6 +16,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/gs1"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // QR image bounds.
@@ -192,6 +193,7 @@ func (l *Lookup) qr(c *fiber.Ctx) error {
 	}
 	if opts.Format == "svg" {
 		c.Set(fiber.HeaderContentType, "image/svg+xml")
+		c.Set("Content-Security-Policy", server.ImageContentSecurityPolicy)
 		return c.Send(qrSVG(bm, opts.Quiet, opts.Size))
 	}
 	b, err := qrPNG(bm, opts.Size, opts.Quiet)

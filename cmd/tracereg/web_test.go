@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -89,5 +92,40 @@ func TestServedWorkspacesSignIn(t *testing.T) {
 	// Printing labels with the session but without the form's token is refused.
 	if status, _ := fetch(t, coop, "POST", s.url+"/labels/AAAAAAAA", url.Values{"n": {"1"}}); status != http.StatusForbidden {
 		t.Fatalf("label print without CSRF: %d", status)
+	}
+}
+
+// Every page family of the served binary carries the strict
+// Content-Security-Policy (public pages as the workspaces do), and an SVG QR
+// image one under which nothing in it can load or run.
+func TestEveryPageFamilySendsAPolicy(t *testing.T) {
+	data := shortTempDir(t) + "/data"
+	port := strconv.Itoa(freePort(t))
+	s := startServer(t, env("TRACEREG_DATA", data, "PORT", port, "TRACEREG_ADMIN_PASSWORD", "correct-horse-battery"), "--demo")
+	defer s.stop(t)
+	gtin := registry.DemoGTIN("893850000002")
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/v/" + gtin, "/v/" + gtin + "/" + registry.DemoRoastedLot, "/01/" + gtin + "/10/" + registry.DemoRoastedLot,
+		"/c", "/report", "/thong-ke", "/api/docs", "/login", "/labels/AAAAAAAA", "/l/ZZZZZZZZ", "/no-such-page"} {
+		res, err := c.Get(s.url + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		res.Body.Close()
+		ct, csp := res.Header.Get("Content-Type"), res.Header.Get("Content-Security-Policy")
+		if strings.HasPrefix(ct, "text/html") && csp != server.ContentSecurityPolicy {
+			t.Errorf("GET %s (%d, %s): Content-Security-Policy %q", path, res.StatusCode, ct, csp)
+		}
+		if !strings.HasPrefix(ct, "text/html") && res.StatusCode == 200 {
+			t.Errorf("GET %s answered %s, not a page: the test lost its page", path, ct)
+		}
+	}
+	res, err := c.Get(s.url + "/qr/01/" + gtin + ".svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/svg+xml" || res.Header.Get("Content-Security-Policy") != server.ImageContentSecurityPolicy {
+		t.Fatalf("SVG QR: %d %s, policy %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Security-Policy"))
 	}
 }

@@ -123,11 +123,35 @@ func accessLog(log *slog.Logger) fiber.Handler {
 	}
 }
 
+// ContentSecurityPolicy is every answer's policy unless its handler sets a
+// stricter one: nothing from elsewhere, no inline script or style, no
+// plugins, no framing. Public pages (the lot page, the resolver's pages,
+// statistics, the API reference) get it as the workspaces do.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// ImageContentSecurityPolicy is for images that are documents a browser
+// could open (SVG): nothing may load or run, whatever the file holds.
+const ImageContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+// securityHeaders sets the headers every answer carries, and the default
+// Content-Security-Policy on every HTML page whose handler set none. (Other
+// answers keep theirs: a PDF opened in the browser must not be refused its viewer.)
 func securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	c.Set("X-Frame-Options", "DENY")
-	return c.Next()
+	if err := c.Next(); err != nil {
+		// The error page is written here, so it gets the policy too.
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	if len(c.Response().Header.Peek("Content-Security-Policy")) == 0 &&
+		strings.HasPrefix(string(c.Response().Header.ContentType()), fiber.MIMETextHTML) {
+		c.Set("Content-Security-Policy", ContentSecurityPolicy)
+	}
+	return nil
 }
 
 func staticFiles() fiber.Handler {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tracereg/tracereg/assets"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // Page is what every template gets: the signed-in actor, the language, the
@@ -258,10 +259,6 @@ func lang(c *fiber.Ctx) string {
 	return "vi"
 }
 
-// contentSecurityPolicy allows nothing from elsewhere and no inline script or style.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-	"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
 // render executes the page's template with the layout.
 func (w *Web) render(c *fiber.Ctx, status int, p *Page) error {
 	t, ok := w.pages[p.Name]
@@ -281,7 +278,7 @@ func (w *Web) render(c *fiber.Ctx, status int, p *Page) error {
 // setPageHeaders sets the headers of every workspace page (the server adds
 // nosniff, the referrer policy and frame denial to every answer).
 func setPageHeaders(c *fiber.Ctx) {
-	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("Content-Security-Policy", server.ContentSecurityPolicy)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Referrer-Policy", "same-origin")
 }

@@ -3,8 +3,10 @@ package web
 import (
 	"crypto/subtle"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -122,9 +124,24 @@ func (w *Web) clearCookie(c *fiber.Ctx, name string) {
 }
 
 // safeNext keeps a post-login redirect on this site: a path, not "//host" or "/\host".
+//
+// Only a same-origin path is accepted. Browsers drop TAB, CR and LF from a
+// URL and read a backslash as a slash, so "/\t/evil.example" would leave the
+// site as "//evil.example": any control character or backslash is refused,
+// and what remains must parse as a path with no scheme and no host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return Prefix + "/"
+	home := Prefix + "/"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2000 {
+		return home
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }
@@ -163,7 +180,7 @@ func (w *Web) login(c *fiber.Ctx) error {
 	}
 	u, wait, err := registry.SignIn(ctx(c), w.store, d.Username, c.FormValue("password"), c.IP(), w.clock.Now())
 	if wait > 0 {
-		c.Set(fiber.HeaderRetryAfter, strings.TrimSuffix(wait.Round(time.Second).String(), "s"))
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}
 	if err != nil {
 		if code := registry.ErrorCode(err); code == registry.EUNAUTHORIZED || code == registry.ETOOMANY {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +111,10 @@ func TestPagesNeedSignIn(t *testing.T) {
 
 func TestOpenRedirectRefused(t *testing.T) {
 	e := newEnv(t)
-	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example"} {
+	// Browsers drop TAB, CR and LF from a URL, so "/\t/evil.example" is "//evil.example".
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "/\t/evil.example",
+		"/\r\n/evil.example", "/\n/evil.example", "/\x00/evil.example", "/\u00a0/evil.example", "/\u200b/evil.example",
+		"javascript:alert(1)", "/\t\t/evil.example"} {
 		c := e.anon()
 		c.get("/login")
 		res := c.post("/login", url.Values{"username": {asCoop}, "password": {testPassword}, "next": {next}})
@@ -118,6 +122,20 @@ func TestOpenRedirectRefused(t *testing.T) {
 		if res.location != web.Prefix+"/" {
 			t.Errorf("next=%q redirected to %q", next, res.location)
 		}
+	}
+	// The URL form of the report: the query's %09 arrives as a TAB.
+	c := e.anon()
+	res := c.get("/login?next=/%09/evil.example")
+	wantStatus(t, "sign-in form", res, http.StatusOK)
+	if m := regexp.MustCompile(`name="next" value="([^"]*)"`).FindStringSubmatch(res.body); m == nil || m[1] != web.Prefix+"/" {
+		t.Errorf("the sign-in form carries next on as %q, want %q", m, web.Prefix+"/")
+	}
+	// A path of this site is kept.
+	c = e.anon()
+	c.get("/login")
+	res = c.post("/login", url.Values{"username": {asCoop}, "password": {testPassword}, "next": {web.Prefix + "/lots?page=2"}})
+	if res.location != web.Prefix+"/lots?page=2" {
+		t.Errorf("a same-site next redirected to %q", res.location)
 	}
 }
 

@@ -157,6 +157,7 @@ func (l *Lookup) assemble(ctx context.Context, p *registry.Product, b *registry.
 		if err != nil {
 			return nil, err
 		}
+		g = g.SeenBy(registry.Actor{}) // the public's view
 		v.Plots = g.Plots
 		v.plotViews = map[string][]plotVM{}
 		for lg := range messages {

@@ -15,6 +15,7 @@ type APIStore interface {
 	AuditService
 	IdempotencyService
 	MaintenanceService
+	InboxService
 }
 
 // IdempotencyRecord remembers the first answer to a request carrying an

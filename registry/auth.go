@@ -14,6 +14,9 @@ import (
 const (
 	AccessTokenTTL  = 15 * time.Minute
 	RefreshTokenTTL = 14 * 24 * time.Hour
+	// RefreshFamilyLifetime bounds a family however often it is refreshed:
+	// after it, the user signs in again, so a stolen token does not live for ever.
+	RefreshFamilyLifetime = 30 * 24 * time.Hour
 )
 
 // APIKeyPrefix starts every API key, so leaked keys are easy to recognise.
@@ -34,18 +37,30 @@ func HashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// NextRefreshExpiry is when a token of a family started at started, issued
+// at now, expires: RefreshTokenTTL later, but never past the family's lifetime.
+func NextRefreshExpiry(started, now time.Time) time.Time {
+	exp := now.Add(RefreshTokenTTL)
+	if end := started.Add(RefreshFamilyLifetime); !started.IsZero() && end.Before(exp) {
+		return end
+	}
+	return exp
+}
+
 // RefreshToken is the stored half of a refresh token. Rotation replaces it by
 // a new one of the same family; presenting a rotated token again means it
 // was stolen, and the whole family is revoked.
 type RefreshToken struct {
-	Hash      string     `bson:"_id"`
-	FamilyID  string     `bson:"family_id"`
-	UserID    string     `bson:"user_id"`
-	CreatedAt time.Time  `bson:"created_at"`
-	ExpiresAt time.Time  `bson:"expires_at"`
-	Rotated   bool       `bson:"rotated"`
-	RotatedAt *time.Time `bson:"rotated_at,omitempty"`
-	Revoked   bool       `bson:"revoked"`
+	Hash      string    `bson:"_id"`
+	FamilyID  string    `bson:"family_id"`
+	UserID    string    `bson:"user_id"`
+	CreatedAt time.Time `bson:"created_at"`
+	ExpiresAt time.Time `bson:"expires_at"`
+	// FamilyStartedAt is when the family's first token was issued, at sign-in.
+	FamilyStartedAt time.Time  `bson:"family_started_at,omitempty"`
+	Rotated         bool       `bson:"rotated"`
+	RotatedAt       *time.Time `bson:"rotated_at,omitempty"`
+	Revoked         bool       `bson:"revoked"`
 }
 
 // APIKey is a machine credential of one user: it acts with the user's role
@@ -73,9 +88,9 @@ func (k *APIKey) Validate() error {
 	return p.Err()
 }
 
-// LoginThrottle decides how long sign-ins must wait after failures, per
-// account and per client address: the first few failures are free, then each
-// one doubles the wait, and past Lock failures the key is locked for LockFor.
+// LoginThrottle decides how long sign-ins must wait after failures: the
+// first Free failures are free, then each one doubles the wait, and from
+// Lock failures on the key is locked for LockFor.
 type LoginThrottle struct {
 	Free    int           // failures allowed without waiting
 	Lock    int           // failures that lock
@@ -84,11 +99,16 @@ type LoginThrottle struct {
 	Forget  time.Duration // failures older than this are forgotten
 }
 
-// AccountThrottle applies to one username; AddressThrottle to one client IP,
-// which many people may share behind a NAT, so it allows more.
+// AccountThrottle applies to one username from one client address;
+// AddressThrottle to one client address, which many people may share behind
+// a NAT, so it allows more; SharedAccountThrottle to one username from
+// everywhere. So guessing one password is slowed from any one address
+// within a few tries, while locking someone else out takes hundreds of
+// failures from many addresses, not a burst from one.
 var (
-	AccountThrottle = LoginThrottle{Free: 3, Lock: 10, LockFor: 15 * time.Minute, MaxWait: 5 * time.Minute, Forget: time.Hour}
-	AddressThrottle = LoginThrottle{Free: 10, Lock: 50, LockFor: 15 * time.Minute, MaxWait: time.Minute, Forget: time.Hour}
+	AccountThrottle       = LoginThrottle{Free: 3, Lock: 10, LockFor: 15 * time.Minute, MaxWait: 5 * time.Minute, Forget: time.Hour}
+	AddressThrottle       = LoginThrottle{Free: 10, Lock: 50, LockFor: 15 * time.Minute, MaxWait: time.Minute, Forget: time.Hour}
+	SharedAccountThrottle = LoginThrottle{Free: 20, Lock: 200, LockFor: 15 * time.Minute, MaxWait: time.Minute, Forget: time.Hour}
 )
 
 // LoginFailures is the shared counter of one throttle key.
@@ -100,14 +120,14 @@ type LoginFailures struct {
 
 // Wait returns how long from now the next sign-in attempt must wait (0: go ahead).
 func (t LoginThrottle) Wait(f LoginFailures, now time.Time) time.Duration {
-	if f.Count <= t.Free || now.Sub(f.LastFailure) >= t.Forget {
+	if f.Count < t.Free || now.Sub(f.LastFailure) >= t.Forget {
 		return 0
 	}
 	var wait time.Duration
 	if f.Count >= t.Lock {
 		wait = t.LockFor
 	} else {
-		wait = time.Second << min(f.Count-t.Free-1, 20)
+		wait = time.Second << min(f.Count-t.Free, 20)
 		wait = min(wait, t.MaxWait)
 	}
 	if left := f.LastFailure.Add(wait).Sub(now); left > 0 {
@@ -141,9 +161,14 @@ type AuthService interface {
 	RevokeAPIKey(ctx context.Context, id string) error
 	// LoginFailures returns the counter of a throttle key (zero if none).
 	LoginFailures(ctx context.Context, key string) (LoginFailures, error)
-	// RecordLoginFailure adds one failure at now to the key's counter,
-	// starting again from one when the last failure is older than forget.
-	RecordLoginFailure(ctx context.Context, key string, now time.Time, forget time.Duration) (LoginFailures, error)
+	// ReserveLoginAttempt checks and counts a sign-in attempt in one atomic
+	// step: if t makes the key wait at now, it returns the wait and counts
+	// nothing; otherwise it counts the attempt as a failure at now (starting
+	// again from one after t.Forget) and returns the new counter. So of many
+	// concurrent attempts, only as many as t allows go on to the password.
+	ReserveLoginAttempt(ctx context.Context, key string, now time.Time, t LoginThrottle) (LoginFailures, time.Duration, error)
+	// RefundLoginAttempt takes back one reserved attempt that succeeded.
+	RefundLoginAttempt(ctx context.Context, key string) error
 	// ClearLoginFailures forgets the key's failures.
 	ClearLoginFailures(ctx context.Context, key string) error
 }

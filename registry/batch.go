@@ -134,3 +134,20 @@ type BatchService interface {
 	// UpdateBatch stores b if its Version is still the stored one. EINVALID, ENOTFOUND, ESTALE.
 	UpdateBatch(ctx context.Context, b *Batch) error
 }
+
+// PublicView is a copy of the lot holding only what its public page shows:
+// no stamps, no version, no draft state beyond its status.
+func (b *Batch) PublicView() *Batch {
+	return &Batch{ID: b.ID, EnterpriseID: b.EnterpriseID, ProductID: b.ProductID, LotCode: b.LotCode,
+		Quantity: b.Quantity, Unit: b.Unit, ProducedOn: b.ProducedOn, HarvestedOn: b.HarvestedOn, ExpiresOn: b.ExpiresOn,
+		FacilityID: b.FacilityID, SourcePlotIDs: b.SourcePlotIDs, CertificateIDs: b.CertificateIDs,
+		DDSReference: b.DDSReference, Status: b.Status, Recall: publicRecall(b.Recall), ShortCode: b.ShortCode}
+}
+
+// publicRecall leaves out who recorded the recall.
+func publicRecall(r *Recall) *Recall {
+	if r == nil {
+		return nil
+	}
+	return &Recall{Reason: r.Reason, On: r.On, At: r.At, Upstream: r.Upstream}
+}

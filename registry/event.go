@@ -187,3 +187,63 @@ type GenealogyLink struct {
 	To      string `json:"to"`
 	EventID string `json:"event_id"`
 }
+
+// SeenBy returns the genealogy as a viewer may see it. Admins and inspectors
+// see everything. Anyone else sees the enterprise's own lots and plots whole
+// (the viewer's EnterpriseID; "" for the public), other enterprises' lots and
+// plots only as their public page shows them, and no one else's drafts, nor
+// anything reached only through one.
+func (g *Genealogy) SeenBy(a Actor) *Genealogy {
+	if a.Role == RoleAdmin || a.Role == RoleInspector {
+		return g
+	}
+	mine := func(enterpriseID string) bool { return a.EnterpriseID != "" && enterpriseID == a.EnterpriseID }
+	visible := map[string]*Batch{}
+	for _, b := range g.Batches {
+		if mine(b.EnterpriseID) || b.Status != BatchDraft || b.ID == g.Root {
+			visible[b.ID] = b
+		}
+	}
+	// Keep what the root still reaches through links between visible lots.
+	reached := map[string]bool{g.Root: true}
+	var links []GenealogyLink
+	for grew := true; grew; {
+		grew = false
+		for _, l := range g.Links {
+			if visible[l.From] == nil || visible[l.To] == nil || reached[l.From] == reached[l.To] {
+				continue
+			}
+			reached[l.From], reached[l.To] = true, true
+			grew = true
+		}
+	}
+	for _, l := range g.Links {
+		if reached[l.From] && reached[l.To] {
+			links = append(links, l)
+		}
+	}
+	out := &Genealogy{Root: g.Root, Links: links}
+	plots := map[string]bool{}
+	for _, b := range g.Batches {
+		if !reached[b.ID] || visible[b.ID] == nil {
+			continue
+		}
+		if !mine(b.EnterpriseID) {
+			b = b.PublicView()
+		}
+		out.Batches = append(out.Batches, b)
+		for _, id := range b.SourcePlotIDs {
+			plots[id] = true
+		}
+	}
+	for _, f := range g.Plots {
+		switch {
+		case !plots[f.ID]:
+		case mine(f.EnterpriseID):
+			out.Plots = append(out.Plots, f)
+		default:
+			out.Plots = append(out.Plots, f.PublicView())
+		}
+	}
+	return out
+}

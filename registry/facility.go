@@ -358,3 +358,11 @@ type FacilityService interface {
 	// UpdateFacility stores f if its Version is still the stored one. EINVALID, ENOTFOUND, ESTALE.
 	UpdateFacility(ctx context.Context, f *Facility) error
 }
+
+// PublicView is a copy of the facility holding only what public pages show
+// of a plot: name, district, crop, area, geometry (the EUDR's geolocation) and
+// the deforestation declaration; not the address or the owner's own code.
+func (f *Facility) PublicView() *Facility {
+	return &Facility{ID: f.ID, EnterpriseID: f.EnterpriseID, Kind: f.Kind, Name: f.Name, District: f.District,
+		Crop: f.Crop, Geometry: f.Geometry, AreaHa: f.AreaHa, DeforestationFree: f.DeforestationFree, LandClearedOn: f.LandClearedOn}
+}

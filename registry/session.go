@@ -50,8 +50,8 @@ type SessionService interface {
 // SignInStore is what SignIn needs.
 type SignInStore interface {
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
-	LoginFailures(ctx context.Context, key string) (LoginFailures, error)
-	RecordLoginFailure(ctx context.Context, key string, now time.Time, forget time.Duration) (LoginFailures, error)
+	ReserveLoginAttempt(ctx context.Context, key string, now time.Time, t LoginThrottle) (LoginFailures, time.Duration, error)
+	RefundLoginAttempt(ctx context.Context, key string) error
 	ClearLoginFailures(ctx context.Context, key string) error
 }
 
@@ -59,23 +59,39 @@ type SignInStore interface {
 var (
 	ErrBadLogin = Errorf(EUNAUTHORIZED, "Wrong username or password.", "Sai tên đăng nhập hoặc mật khẩu.")
 	ErrDisabled = Errorf(EUNAUTHORIZED, "This account is disabled.", "Tài khoản này đã bị khóa.")
+	// ErrSignInBusy: every password-hashing slot stayed taken.
+	ErrSignInBusy = Errorf(ETOOMANY, "The server is checking many sign-ins; try again in a few seconds.",
+		"Máy chủ đang kiểm tra nhiều lượt đăng nhập; hãy thử lại sau vài giây.")
 )
 
-// SignIn checks a username and password from a client address, counting
-// failures per account and per address (AccountThrottle, AddressThrottle).
+// signInSlotWait is how long a sign-in waits for a password-hashing slot
+// before it is refused with ErrSignInBusy.
+const signInSlotWait = 2 * time.Second
+
+// SignIn checks a username and password from a client address. Each attempt
+// is reserved, atomically and before the password is hashed, against three
+// throttles: the account from this address (AccountThrottle), the address
+// (AddressThrottle) and the account from everywhere (SharedAccountThrottle).
 // It returns the user, or ETOOMANY with the wait (callers send Retry-After),
 // ErrBadLogin (same answer and cost for an unknown username) or ErrDisabled.
 func SignIn(ctx context.Context, s SignInStore, username, password, ip string, now time.Time) (*User, time.Duration, error) {
-	userKey, ipKey := "user:"+strings.ToLower(username), "ip:"+ip
+	name := strings.ToLower(username)
+	pairKey, ipKey, userKey := "user-ip:"+name+"|"+ip, "ip:"+ip, "user:"+name
+	fake := dummyHash() // made before taking a slot: it takes one itself
+	release, ok := acquireArgon(ctx, signInSlotWait)
+	if !ok {
+		return nil, time.Second, ErrSignInBusy
+	}
+	defer release()
 	for _, k := range []struct {
 		key string
 		t   LoginThrottle
-	}{{userKey, AccountThrottle}, {ipKey, AddressThrottle}} {
-		f, err := s.LoginFailures(ctx, k.key)
+	}{{pairKey, AccountThrottle}, {ipKey, AddressThrottle}, {userKey, SharedAccountThrottle}} {
+		_, wait, err := s.ReserveLoginAttempt(ctx, k.key, now, k.t)
 		if err != nil {
 			return nil, 0, err
 		}
-		if wait := k.t.Wait(f, now); wait > 0 {
+		if wait > 0 {
 			secs := int((wait + time.Second - 1) / time.Second)
 			return nil, wait, Errorf(ETOOMANY,
 				fmt.Sprintf("Too many failed sign-ins; try again in %d seconds.", secs),
@@ -86,20 +102,22 @@ func SignIn(ctx context.Context, s SignInStore, username, password, ip string, n
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, 0, err
 	}
-	hash := dummyHash()
+	hash := fake
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	if !VerifyPassword(hash, password) || u == nil {
-		if _, err := s.RecordLoginFailure(ctx, userKey, now, AccountThrottle.Forget); err != nil {
-			return nil, 0, err
-		}
-		if _, err := s.RecordLoginFailure(ctx, ipKey, now, AddressThrottle.Forget); err != nil {
-			return nil, 0, err
-		}
-		return nil, 0, ErrBadLogin
+	if !verifyPassword(hash, password) || u == nil {
+		return nil, 0, ErrBadLogin // the reservations stay counted as failures
 	}
-	if err := s.ClearLoginFailures(ctx, userKey); err != nil {
+	// Success forgets the account's failures and takes back the address's
+	// reservation, so an office behind one address is not slowed by its own
+	// sign-ins, nor can a guesser reset the address by signing in himself.
+	for _, key := range []string{pairKey, userKey} {
+		if err := s.ClearLoginFailures(ctx, key); err != nil {
+			return nil, 0, err
+		}
+	}
+	if err := s.RefundLoginAttempt(ctx, ipKey); err != nil {
 		return nil, 0, err
 	}
 	if u.Disabled {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 
@@ -81,8 +82,30 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an argon2id hash of pw in the PHC string format.
+// argonSlots bounds how many argon2id computations run at once. Each takes
+// 64 MiB, so without a bound a burst of sign-ins takes as much memory as it
+// likes; with it, at most len(argonSlots) × 64 MiB, and the rest wait.
+var argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// acquireArgon takes a slot, waiting at most wait (or until ctx ends).
+func acquireArgon(ctx context.Context, wait time.Duration) (release func(), ok bool) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case argonSlots <- struct{}{}:
+		return func() { <-argonSlots }, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, false
+}
+
+// HashPassword returns an argon2id hash of pw in the PHC string format. It
+// waits for a hashing slot as long as it takes (callers are signed-in users
+// and admins, not anonymous bursts).
 func HashPassword(pw string) (string, error) {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -92,8 +115,16 @@ func HashPassword(pw string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// VerifyPassword reports whether pw matches an argon2id hash made by HashPassword.
+// VerifyPassword reports whether pw matches an argon2id hash made by
+// HashPassword, waiting for a hashing slot.
 func VerifyPassword(hash, pw string) bool {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return verifyPassword(hash, pw)
+}
+
+// verifyPassword is VerifyPassword for a caller that holds a slot.
+func verifyPassword(hash, pw string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false

@@ -250,23 +250,27 @@ func (a *API) signIn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.sendTokens(c, u, "")
+	return a.sendTokens(c, u, nil)
 }
 
-// sendTokens answers with a new access token and a refresh token of family
-// ("" starts a new family).
-func (a *API) sendTokens(c *fiber.Ctx, u *registry.User, family string) error {
+// sendTokens answers with a new access token and a refresh token of the
+// family of prev (nil starts a new family).
+func (a *API) sendTokens(c *fiber.Ctx, u *registry.User, prev *registry.RefreshToken) error {
 	access, err := a.issueAccess(u)
 	if err != nil {
 		return err
 	}
 	refresh := registry.NewSecret("trr_")
-	if family == "" {
-		family = registry.NewSecret("")
-	}
 	now := a.clock.Now().UTC().Truncate(time.Millisecond)
+	family, started := registry.NewSecret(""), now
+	if prev != nil {
+		family, started = prev.FamilyID, prev.FamilyStartedAt
+		if started.IsZero() { // a family from before lifetimes were kept
+			started = prev.CreatedAt
+		}
+	}
 	if err := a.store.CreateRefreshToken(c.UserContext(), &registry.RefreshToken{Hash: registry.HashSecret(refresh), FamilyID: family,
-		UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(registry.RefreshTokenTTL)}); err != nil {
+		UserID: u.ID, CreatedAt: now, ExpiresAt: registry.NextRefreshExpiry(started, now), FamilyStartedAt: started}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -295,7 +299,7 @@ func (a *API) refresh(c *fiber.Ctx) error {
 	if u.Disabled {
 		return errDisabled
 	}
-	return a.sendTokens(c, u, t.FamilyID)
+	return a.sendTokens(c, u, t)
 }
 
 func (a *API) logout(c *fiber.Ctx) error {

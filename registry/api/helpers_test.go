@@ -111,7 +111,7 @@ func newEnvWith(t testing.TB, rateLimit int) *env {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
-	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: logger})
+	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: logger, TrustedProxies: []string{"0.0.0.0"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -152,7 +152,8 @@ func matrixCases() []matrixCase {
 		},
 		func(e *env) string { return v1 + "/certificates/" + e.newCert(e.body.ID, e.e1.ID).ID },
 		map[string]any{"scope_text": "Cà phê nhân"},
-		readAll, readOwn, want{201, 403, 201, 403, 403, 401}, want{200, 403, 200, 403, 404, 401}, want{204, 403, 204, 403, 404, 401})
+		// An issued certificate is never deleted: those who may decide on it are told to withdraw it.
+		readAll, readOwn, want{201, 403, 201, 403, 403, 401}, want{200, 403, 200, 403, 404, 401}, want{409, 403, 409, 403, 404, 401})
 	add("POST", "/certificates/{id}/status", func(e *env, as string) request {
 		c := e.newCert(e.body.ID, e.e1.ID)
 		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/status", body: statusRequest{Status: "suspended", Reason: "Vi phạm quy trình", On: "2026-03-01"},
@@ -173,6 +174,12 @@ func matrixCases() []matrixCase {
 		},
 		map[string]any{"agency": "Sở Nông nghiệp"},
 		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, createOwn, writeOwn, deleteOwn)
+	add("POST", "/announcements/{id}/transitions", func(e *env, as string) request {
+		a := newAnn(e)
+		must(e.t, e.db.CreateAnnouncement(e.ctx(), a))
+		return request{method: "POST", path: v1 + "/announcements/" + a.ID + "/transitions", body: registry.SubmitAnnouncement(),
+			header: map[string]string{"If-Match": etag(a.ID, a.Version)}}
+	}, writeOwn)
 
 	crud("/standards",
 		func(e *env) string { return v1 + "/standards/" + e.std1.ID },

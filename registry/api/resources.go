@@ -210,15 +210,9 @@ func (a *API) mountResources(g fiber.Router) {
 			ownEnterprise(me, &x.EnterpriseID)
 		},
 		check: func(me registry.Actor, cur, next *registry.ConformityAnnouncement) error {
-			// The history is the record of decisions: kept, and extended by a change of status.
+			// The status moves by POST …/transitions, which writes the history;
+			// the service refuses a status change here.
 			next.History = cur.History
-			if next.Status != cur.Status {
-				if me.Role == registry.RoleEnterprise && agencyDecision(next.Status) {
-					return registry.Errorf(registry.EFORBIDDEN, "The agency decides on a dossier; you may submit or withdraw it.",
-						"Cơ quan tiếp nhận quyết định về hồ sơ; bạn chỉ có thể nộp hoặc rút hồ sơ.")
-				}
-				next.History = append(next.History, registry.StatusChange{Status: next.Status, On: next.SubmittedOn, By: me.Username})
-			}
 			if me.Role == registry.RoleEnterprise && (next.ReceiptNumber != cur.ReceiptNumber || next.ReceiptDate != cur.ReceiptDate) {
 				return registry.Errorf(registry.EFORBIDDEN, "Only the agency writes the notice of receipt.", "Chỉ cơ quan tiếp nhận ghi thông báo tiếp nhận.")
 			}
@@ -255,6 +249,9 @@ func (a *API) mountResources(g fiber.Router) {
 
 	a.add(g, routeDoc{Method: "POST", Summary: "Decide on a certificate: suspend, withdraw or reinstate, with a reason (If-Match)", Tag: "certificates",
 		Request: statusRequest{}, Response: registry.Certificate{}, IfMatch: true}, "/certificates/:id/status", a.certificateStatus)
+	a.add(g, routeDoc{Method: "POST", Summary: "Move a conformity dossier on: submit, resubmit or withdraw it (the enterprise), ask for missing items, issue the notice of receipt or reject it (the agency) (If-Match)",
+		Tag: "announcements", Request: registry.AnnouncementTransition{}, Response: registry.ConformityAnnouncement{}, IfMatch: true},
+		"/announcements/:id/transitions", a.announcementTransition)
 	a.add(g, routeDoc{Method: "POST", Summary: "Recall a lot (If-Match)", Tag: "batches",
 		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall", a.recallBatch)
 	a.add(g, routeDoc{Method: "POST", Summary: "Record an event of a lot (EPCIS-style; a transformation names inputs and outputs)", Tag: "batches",
@@ -320,6 +317,43 @@ func (a *API) certificateStatus(c *fiber.Ctx) error {
 		return err
 	}
 	if err := a.audit(c, "certificate.status."+req.Status, registry.KindCertificate, id, cur.HolderID, cur, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+func (a *API) announcementTransition(c *fiber.Ctx) error {
+	id := c.Params("id")
+	var t registry.AnnouncementTransition
+	if err := decodeJSON(c, &t, 16<<10); err != nil {
+		return err
+	}
+	action := t.PolicyAction()
+	if action == "" {
+		return fieldErr("action", "one_of", "must be one of submit, resubmit, withdraw, request_missing_items, issue_receipt, reject",
+			"phải là một trong submit, resubmit, withdraw, request_missing_items, issue_receipt, reject")
+	}
+	r := resource[registry.ConformityAnnouncement]{kind: registry.KindAnnouncement, find: a.store.FindAnnouncement,
+		target: func(x *registry.ConformityAnnouncement) registry.Resource {
+			return registry.Resource{Kind: registry.KindAnnouncement, EnterpriseID: x.EnterpriseID}
+		}}
+	cur, err := load(c, r, id, action)
+	if err != nil {
+		return err
+	}
+	read, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	if read != cur.Version {
+		return errStale
+	}
+	next, err := a.store.TransitionAnnouncement(c.UserContext(), id, read, t)
+	if err != nil {
+		return err
+	}
+	if err := a.audit(c, "announcement."+t.Action, registry.KindAnnouncement, id, cur.EnterpriseID, cur, next); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))
@@ -424,5 +458,6 @@ func (a *API) trace(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(g)
+	me, _ := registry.ActorFrom(c.UserContext())
+	return c.JSON(g.SeenBy(me))
 }

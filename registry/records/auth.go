@@ -185,6 +185,42 @@ func (d *DB) revokeFamily(ctx context.Context, family string) error {
 	})
 }
 
+// revokeCredentials ends every session of a user and revokes every refresh
+// token and API key (indexed by user_id; revoking does not change it, so the
+// cursors stay good).
+func (d *DB) revokeCredentials(ctx context.Context, userID string) error {
+	if err := d.DeleteUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	tokens := store.Query{Collection: colRefreshTokens, Where: []store.Cond{store.Eq("user_id", userID)}}
+	err := each(ctx, d, tokens, func(t *refreshDoc) error {
+		if t.Revoked {
+			return nil
+		}
+		return d.rewrite(ctx, colRefreshTokens, t.Hash, func(raw bson.Raw, next int64) (any, error) {
+			if raw == nil {
+				return nil, nil
+			}
+			cur, err := decode[refreshDoc](raw)
+			if err != nil || cur.Revoked {
+				return nil, err
+			}
+			cur.Revoked, cur.Version = true, next
+			return cur, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	keys := store.Query{Collection: colAPIKeys, Where: []store.Cond{store.Eq("user_id", userID)}}
+	return each(ctx, d, keys, func(k *apiKeyDoc) error {
+		if k.Revoked {
+			return nil
+		}
+		return d.RevokeAPIKey(ctx, k.ID)
+	})
+}
+
 // RevokeRefreshFamily implements registry.AuthService.
 func (d *DB) RevokeRefreshFamily(ctx context.Context, hash string) error {
 	t, err := d.refreshToken(ctx, hash)
@@ -264,10 +300,13 @@ func (d *DB) LoginFailures(ctx context.Context, key string) (registry.LoginFailu
 
 // RecordLoginFailure implements registry.AuthService. The count is a
 // version-checked read-modify-write (rewrite), so replicas and concurrent
-// attempts all count; failures older than forget are forgotten first.
-func (d *DB) RecordLoginFailure(ctx context.Context, key string, now time.Time, forget time.Duration) (registry.LoginFailures, error) {
+// ReserveLoginAttempt implements registry.AuthService: the check and the
+// count are one versioned rewrite, so concurrent attempts are counted one
+// after another and each is checked against the count before it.
+func (d *DB) ReserveLoginAttempt(ctx context.Context, key string, now time.Time, t registry.LoginThrottle) (registry.LoginFailures, time.Duration, error) {
 	now = now.UTC().Truncate(time.Millisecond)
 	var out registry.LoginFailures
+	var wait time.Duration
 	err := d.rewrite(ctx, colLoginFailures, key, func(raw bson.Raw, next int64) (any, error) {
 		f := &loginFailuresDoc{LoginFailures: registry.LoginFailures{Key: key}}
 		if raw != nil {
@@ -275,9 +314,13 @@ func (d *DB) RecordLoginFailure(ctx context.Context, key string, now time.Time, 
 			if f, err = decode[loginFailuresDoc](raw); err != nil {
 				return nil, err
 			}
-			if f.LastFailure.Before(now.Add(-forget)) {
+			if f.LastFailure.Before(now.Add(-t.Forget)) {
 				f.Count = 0
 			}
+		}
+		if wait = t.Wait(f.LoginFailures, now); wait > 0 {
+			out = f.LoginFailures
+			return nil, nil // refused: nothing counted
 		}
 		f.Count++
 		f.LastFailure, f.Version = now, next
@@ -285,9 +328,24 @@ func (d *DB) RecordLoginFailure(ctx context.Context, key string, now time.Time, 
 		return f, nil
 	})
 	if err != nil {
-		return registry.LoginFailures{}, err
+		return registry.LoginFailures{}, 0, err
 	}
-	return out, nil
+	return out, wait, nil
+}
+
+// RefundLoginAttempt implements registry.AuthService.
+func (d *DB) RefundLoginAttempt(ctx context.Context, key string) error {
+	return d.rewrite(ctx, colLoginFailures, key, func(raw bson.Raw, next int64) (any, error) {
+		if raw == nil {
+			return nil, nil
+		}
+		f, err := decode[loginFailuresDoc](raw)
+		if err != nil || f.Count == 0 {
+			return nil, err
+		}
+		f.Count, f.Version = f.Count-1, next
+		return f, nil
+	})
 }
 
 // ClearLoginFailures implements registry.AuthService.

@@ -12,12 +12,13 @@ import (
 	"github.com/tracereg/tracereg/registry/records/recordstest"
 )
 
-// TestLoginFailuresCountConcurrently: 20 concurrent wrong passwords count
-// exactly 20, each attempt seeing its own count; failures older than the
-// forget window are forgotten; a good sign-in clears them.
+// TestLoginFailuresCountConcurrently: 20 concurrent attempts under a
+// throttle that never waits count exactly 20, each seeing its own count;
+// failures older than the forget window are forgotten; clearing forgets.
 func TestLoginFailuresCountConcurrently(t *testing.T) {
 	db, ctx := recordstest.New(t), context.Background()
 	now := time.Date(2026, 6, 15, 3, 0, 0, 0, time.UTC)
+	never := registry.LoginThrottle{Free: 1000, Lock: 1000, Forget: time.Hour}
 	const n = 20
 	counts := make([]int, n)
 	var wg sync.WaitGroup
@@ -25,9 +26,9 @@ func TestLoginFailuresCountConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, err := db.RecordLoginFailure(ctx, "user:ana", now, time.Hour)
-			if err != nil {
-				t.Error(err)
+			f, wait, err := db.ReserveLoginAttempt(ctx, "user:ana", now, never)
+			if err != nil || wait != 0 {
+				t.Error(wait, err)
 			}
 			counts[i] = f.Count
 		}()
@@ -44,11 +45,20 @@ func TestLoginFailuresCountConcurrently(t *testing.T) {
 		t.Fatalf("stored %+v %v, want %d failures", f, err, n)
 	}
 	// Within the window the count goes on; after it, it starts again.
-	if f, err := db.RecordLoginFailure(ctx, "user:ana", now.Add(59*time.Minute), time.Hour); err != nil || f.Count != n+1 {
+	if f, _, err := db.ReserveLoginAttempt(ctx, "user:ana", now.Add(59*time.Minute), never); err != nil || f.Count != n+1 {
 		t.Fatalf("within the window: %+v %v", f, err)
 	}
-	if f, err := db.RecordLoginFailure(ctx, "user:ana", now.Add(3*time.Hour), time.Hour); err != nil || f.Count != 1 {
+	if f, _, err := db.ReserveLoginAttempt(ctx, "user:ana", now.Add(3*time.Hour), never); err != nil || f.Count != 1 {
 		t.Fatalf("after the window: %+v %v", f, err)
+	}
+	if err := db.RefundLoginAttempt(ctx, "user:ana"); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := db.LoginFailures(ctx, "user:ana"); err != nil || f.Count != 0 {
+		t.Fatalf("refunded: %+v %v", f, err)
+	}
+	if err := db.RefundLoginAttempt(ctx, "user:nobody"); err != nil {
+		t.Fatalf("refunding nothing: %v", err)
 	}
 	if err := db.ClearLoginFailures(ctx, "user:ana"); err != nil {
 		t.Fatal(err)
@@ -58,6 +68,43 @@ func TestLoginFailuresCountConcurrently(t *testing.T) {
 	}
 	if err := db.ClearLoginFailures(ctx, "user:nobody"); err != nil {
 		t.Fatalf("clearing nothing: %v", err)
+	}
+}
+
+// TestLoginReservationIsAtomic: of a burst of concurrent attempts, exactly
+// the throttle's free allowance is let through; the rest are told to wait
+// and counted nowhere.
+func TestLoginReservationIsAtomic(t *testing.T) {
+	db, ctx := recordstest.New(t), context.Background()
+	now := time.Date(2026, 6, 15, 3, 0, 0, 0, time.UTC)
+	th := registry.AccountThrottle
+	const n = 12
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed, refused := 0, 0
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, wait, err := db.ReserveLoginAttempt(ctx, "user-ip:ana|10.0.0.1", now, th)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				t.Error(err)
+			case wait > 0:
+				refused++
+			default:
+				allowed++
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != th.Free || refused != n-th.Free {
+		t.Fatalf("%d attempts allowed, %d refused; want %d and %d", allowed, refused, th.Free, n-th.Free)
+	}
+	if f, err := db.LoginFailures(ctx, "user-ip:ana|10.0.0.1"); err != nil || f.Count != th.Free {
+		t.Fatalf("counted %+v %v, want %d", f, err, th.Free)
 	}
 }
 

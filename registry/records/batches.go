@@ -128,9 +128,9 @@ func (d *DB) CreateEvent(ctx context.Context, e *registry.TraceEvent) error {
 	if err := d.requireOwned(ctx, &p, "facility_id", colFacilities, []string{e.FacilityID}, e.EnterpriseID, nil); err != nil {
 		return err
 	}
-	// Inputs may be bought from another enterprise (one step back): they need
-	// only exist. Everything else an event names is the recorder's own.
-	if err := d.requireOwned(ctx, &p, "inputs", colBatches, quantityIDs(e.Inputs), "", nil); err != nil {
+	// Inputs may be bought from another enterprise (one step back), if it
+	// shipped them here. Everything else an event names is the recorder's own.
+	if err := d.supplyChain().checkInputs(ctx, &p, e); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -202,8 +202,9 @@ var eventFields = []string{"batches.batch_id", "inputs.batch_id", "outputs.batch
 // ListBatchEvents implements registry.EventService: one indexed read per
 // field that can name the batch, merged in event time order.
 func (d *DB) ListBatchEvents(ctx context.Context, batchID string) ([]*registry.TraceEvent, error) {
-	if !registry.ValidID(batchID) {
-		return nil, notFound("Batch", "lô hàng")
+	b, err := d.FindBatch(ctx, batchID)
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []*registry.TraceEvent
@@ -225,7 +226,9 @@ func (d *DB) ListBatchEvents(ctx context.Context, batchID string) ([]*registry.T
 		}
 		return out[i].ID < out[j].ID
 	})
-	return out, nil
+	// Another enterprise's event names this lot only as an input; it belongs
+	// here only if the lot was shipped to it.
+	return d.supplyChain().history(ctx, b, out)
 }
 
 // maxGenealogyDepth bounds every walk of the graph.
@@ -233,8 +236,10 @@ const maxGenealogyDepth = 100
 
 // neighbours returns, for a frontier of batches, the transformation links one
 // step up (events whose outputs include them) or down (whose inputs do):
-// one indexed read per batch of the frontier.
-func (d *DB) neighbours(ctx context.Context, frontier []string, direction string) ([]registry.GenealogyLink, error) {
+// one indexed read per batch of the frontier. With a supply chain, a link
+// from another enterprise's lot counts only if the lot was shipped to the
+// event's recorder; without one (the cycle check), every link counts.
+func (d *DB) neighbours(ctx context.Context, frontier []string, direction string, s *supplyChain) ([]registry.GenealogyLink, error) {
 	field := "outputs.batch_id"
 	if direction == registry.Downstream {
 		field = "inputs.batch_id"
@@ -257,6 +262,15 @@ func (d *DB) neighbours(ctx context.Context, frontier []string, direction string
 	var links []registry.GenealogyLink
 	for _, ev := range events {
 		for _, in := range ev.Inputs {
+			if s != nil {
+				ok, err := s.mayUse(ctx, in.BatchID, ev.EnterpriseID)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+			}
 			for _, out := range ev.Outputs {
 				near := out.BatchID
 				if direction == registry.Downstream {
@@ -283,7 +297,7 @@ func (d *DB) wouldCycle(ctx context.Context, inputs, outputs []string) (bool, er
 			}
 			seen[id] = true
 		}
-		links, err := d.neighbours(ctx, frontier, registry.Downstream)
+		links, err := d.neighbours(ctx, frontier, registry.Downstream, nil)
 		if err != nil {
 			return false, err
 		}
@@ -332,8 +346,9 @@ func (d *DB) Genealogy(ctx context.Context, batchID, direction string, depth int
 	g := &registry.Genealogy{Root: root.ID, Batches: []*registry.Batch{root}}
 	seen := map[string]bool{root.ID: true}
 	frontier := []string{root.ID}
+	chain := d.supplyChain()
 	for level := 0; level < depth && len(frontier) > 0; level++ {
-		links, err := d.neighbours(ctx, frontier, direction)
+		links, err := d.neighbours(ctx, frontier, direction, chain)
 		if err != nil {
 			return nil, err
 		}

@@ -63,9 +63,17 @@ func (d *DB) CreateEvents(ctx context.Context, events []*registry.TraceEvent, al
 		return nil, err
 	}
 	failed := false
+	chain := d.supplyChain()
 	for i, e := range events {
 		if res[i].Err == nil && dupOf[i] < 0 {
 			res[i].Err = checkEventRefs(e, batchOwner, facilityOwner)
+		}
+		if res[i].Err == nil && dupOf[i] < 0 && len(e.Inputs) > 0 {
+			var p registry.Problems
+			if err := chain.checkInputs(ctx, &p, e); err != nil {
+				return nil, err
+			}
+			res[i].Err = p.Err()
 		}
 		failed = failed || res[i].Err != nil
 	}
@@ -148,7 +156,8 @@ func (d *DB) CreateEvents(ctx context.Context, events []*registry.TraceEvent, al
 	return res, nil
 }
 
-// checkEventRefs is CreateEvent's reference rule over owners read in advance.
+// checkEventRefs is CreateEvent's reference rule over owners read in advance;
+// inputs are the supply chain's to check.
 func checkEventRefs(e *registry.TraceEvent, batchOwner, facilityOwner map[string]string) error {
 	var p registry.Problems
 	refProblem := func(field string) {
@@ -157,12 +166,6 @@ func checkEventRefs(e *registry.TraceEvent, batchOwner, facilityOwner map[string
 	}
 	if e.FacilityID != "" && facilityOwner[e.FacilityID] != e.EnterpriseID {
 		refProblem("facility_id")
-	}
-	for _, q := range e.Inputs {
-		if _, ok := batchOwner[q.BatchID]; !ok {
-			refProblem("inputs")
-			break
-		}
 	}
 	for _, f := range []struct {
 		field string

@@ -2,6 +2,8 @@ package records
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/store"
@@ -218,9 +220,78 @@ func (d *DB) UpdateAnnouncement(ctx context.Context, a *registry.ConformityAnnou
 	if old.EnterpriseID != a.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
+	// The status moves only by the inbox's transitions (TransitionAnnouncement),
+	// which check who decides and write the history.
+	if a.Status != old.Status {
+		return errStatusByTransition
+	}
+	// A dossier the agency has seen is its record: frozen, except while it
+	// waits for missing items, when the enterprise supplements it and each
+	// change is written in its history.
+	a.History = old.History
+	switch old.Status {
+	case registry.AnnDraft:
+	case registry.AnnNeedsMore:
+		changed := announcementChanges(old, a)
+		if len(changed) == 0 {
+			break
+		}
+		for _, f := range changed {
+			if slices.Contains(agencyFields, f) {
+				return errDossierFrozen
+			}
+		}
+		actor, _ := registry.ActorFrom(ctx)
+		now := d.now()
+		a.History = append(slices.Clip(old.History), registry.StatusChange{Status: old.Status,
+			Reason: "changed: " + strings.Join(changed, ", "), On: registry.VietnamDate(now), At: now, By: actor.Username})
+	default:
+		if len(announcementChanges(old, a)) > 0 {
+			return errDossierFrozen
+		}
+	}
 	if err := d.checkAnnouncementRefs(ctx, a); err != nil {
 		return err
 	}
 	return d.replaceNext(ctx, colAnnouncements, stamps{&a.Version, &a.CreatedAt, &a.UpdatedAt}, old.CreatedAt,
 		func() any { return newAnnouncementDoc(a) }, errReceiptTaken)
+}
+
+var (
+	errStatusByTransition = fieldError("status", "transition",
+		"changes only by a transition of the dossier (submit, withdraw, or the agency's decisions)",
+		"chỉ thay đổi qua các bước xử lý hồ sơ (nộp, rút, hoặc quyết định của cơ quan tiếp nhận)")
+	errDossierFrozen = conflict("A submitted dossier changes only through the agency's steps, and a received, rejected or withdrawn one does not change.",
+		"Hồ sơ đã nộp chỉ thay đổi qua các bước xử lý của cơ quan tiếp nhận; hồ sơ đã tiếp nhận, bị từ chối hoặc đã rút thì không thay đổi.")
+)
+
+// agencyFields are the ones the inbox's steps write, never an edit.
+var agencyFields = []string{"submitted_on", "receipt_number", "receipt_date", "missing_items"}
+
+// announcementChanges names the fields in which next differs from old,
+// leaving out the stamps and the history.
+func announcementChanges(old, next *registry.ConformityAnnouncement) []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		same bool
+	}{
+		{"type", old.Type == next.Type},
+		{"product_ids", slices.Equal(old.ProductIDs, next.ProductIDs)},
+		{"standard_code", old.StandardCode == next.StandardCode},
+		{"basis", old.Basis == next.Basis},
+		{"certificate_id", old.CertificateID == next.CertificateID},
+		{"test_report_ids", slices.Equal(old.TestReportIDs, next.TestReportIDs)},
+		{"document_ids", slices.Equal(old.DocumentIDs, next.DocumentIDs)},
+		{"agency", old.Agency == next.Agency},
+		{"submitted_on", old.SubmittedOn == next.SubmittedOn},
+		{"receipt_number", old.ReceiptNumber == next.ReceiptNumber},
+		{"receipt_date", old.ReceiptDate == next.ReceiptDate},
+		{"missing_items", old.MissingItems == next.MissingItems},
+	} {
+		if !f.same {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }

@@ -8,8 +8,12 @@ package records
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -61,7 +65,37 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 func (d *DB) now() time.Time { return d.clock.Now().UTC().Truncate(time.Millisecond) }
 
-func newID() string { return bson.NewObjectID().Hex() }
+// newID returns an ObjectID-shaped ID (24 hex digits) that sorts in creation
+// order and cannot be guessed from another: six bytes of milliseconds, then
+// six random bytes; an ID made in the same millisecond as the last one is
+// the last plus a random step of up to 2^32. (A driver ObjectID ends in a
+// counter, so one record's ID told its neighbours'.)
+func newID() string {
+	var r [10]byte
+	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails (Go 1.24)
+	hi := uint64(time.Now().UnixMilli())<<16 | uint64(binary.BigEndian.Uint16(r[:2]))
+	lo := binary.BigEndian.Uint32(r[2:6])
+	idMu.Lock()
+	if hi < idLast.hi || hi == idLast.hi && lo <= idLast.lo {
+		step := uint64(binary.BigEndian.Uint32(r[6:10])) + 1
+		sum := uint64(idLast.lo) + step
+		hi, lo = idLast.hi+sum>>32, uint32(sum)
+	}
+	idLast.hi, idLast.lo = hi, lo
+	idMu.Unlock()
+	var id [12]byte
+	binary.BigEndian.PutUint64(id[:8], hi)
+	binary.BigEndian.PutUint32(id[8:], lo)
+	return hex.EncodeToString(id[:])
+}
+
+var (
+	idMu   sync.Mutex
+	idLast struct {
+		hi uint64
+		lo uint32
+	}
+)
 
 // --- errors
 

@@ -114,6 +114,14 @@ func (d *DB) DeleteRecord(ctx context.Context, kind, id string) error {
 			return conflict("A published batch is never deleted: recall it, or correct it with a new event.",
 				"Lô hàng đã công bố không bao giờ bị xóa: hãy thu hồi, hoặc điều chỉnh bằng một sự kiện mới.")
 		}
+		// An issued certificate and a dossier the agency has seen are records
+		// others relied on: they end by a decision, which keeps their history.
+		if kind == registry.KindCertificate {
+			return errCertNeverDeleted
+		}
+		if kind == registry.KindAnnouncement && !fieldIs("status", registry.AnnDraft)(raw) {
+			return errDossierNotDraft
+		}
 		key := id
 		if kind == registry.KindStandard {
 			key, _ = raw.Lookup("code").StringValueOK()
@@ -136,6 +144,13 @@ func (d *DB) DeleteRecord(ctx context.Context, kind, id string) error {
 		return d.remove(ctx, col, id)
 	})
 }
+
+var (
+	errCertNeverDeleted = conflict("An issued certificate is never deleted: withdraw it, with a reason, and its history stays.",
+		"Chứng nhận đã cấp không bao giờ bị xóa: hãy thu hồi kèm lý do, lịch sử của chứng nhận được giữ lại.")
+	errDossierNotDraft = conflict("Only a draft dossier is deleted: withdraw a submitted one.",
+		"Chỉ xóa được hồ sơ nháp; hồ sơ đã nộp thì rút hồ sơ.")
+)
 
 // UpdateCertificate implements registry.MaintenanceService.
 func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) error {

@@ -8,6 +8,8 @@ import (
 )
 
 var (
+	errTaxCodeAdminOnly = fieldError("tax_code", "admin_only", "only the province's administrators change a tax code",
+		"chỉ quản trị viên của tỉnh mới được đổi mã số thuế")
 	errTaxCodeTaken = conflict("An enterprise with this tax code is already registered.", "Mã số thuế này đã được đăng ký.")
 	errGTINTaken    = conflict("A product with this GTIN is already registered.", "GTIN này đã được đăng ký cho một sản phẩm khác.")
 	errLotTaken     = conflict("This product already has a lot with this code.", "Sản phẩm đã có lô mang mã này.")
@@ -77,6 +79,12 @@ func (d *DB) UpdateEnterprise(ctx context.Context, e *registry.Enterprise) error
 	old, err := d.FindEnterprise(ctx, e.ID)
 	if err != nil {
 		return err
+	}
+	// The tax code is the enterprise's identity in the registry (and what
+	// shipments name): an enterprise changing its own could take over a
+	// company not yet registered. Only province staff change it.
+	if actor, ok := registry.ActorFrom(ctx); ok && actor.Role != registry.RoleAdmin && e.TaxCode != old.TaxCode {
+		return errTaxCodeAdminOnly
 	}
 	return d.replaceNext(ctx, colEnterprises, stamps{&e.Version, &e.CreatedAt, &e.UpdatedAt}, old.CreatedAt,
 		func() any { return e }, errTaxCodeTaken)
@@ -310,8 +318,19 @@ func (d *DB) UpdateUser(ctx context.Context, u *registry.User) error {
 	if err != nil {
 		return err
 	}
-	return d.replaceNext(ctx, colUsers, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
-		func() any { return u }, errUserTaken)
+	if old.PasswordHash == u.PasswordHash {
+		return d.replaceNext(ctx, colUsers, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
+			func() any { return u }, errUserTaken)
+	}
+	// A new password ends everything the old one opened: sessions, refresh
+	// families and API keys, in the same transaction as the change.
+	return d.eng.Tx(ctx, func(ctx context.Context) error {
+		if err := d.replaceNext(ctx, colUsers, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
+			func() any { return u }, errUserTaken); err != nil {
+			return err
+		}
+		return d.revokeCredentials(ctx, u.ID)
+	})
 }
 
 // CountUsers implements registry.UserService.

@@ -747,12 +747,34 @@ func TestEventTransformationsAndCycles(t *testing.T) {
 	err = unchanged(t, db, records.ColEvents, func() error { return db.CreateEvent(ctx, into) })
 	wantField(t, err, "outputs", "exists")
 	mine := mustBatch(t, db, e.ID, p.ID, "D")
-	if err := db.CreateEvent(ctx, transformation(e.ID, "from-theirs", []string{theirs.ID}, []string{mine.ID})); err != nil {
-		t.Fatalf("input bought from another enterprise: %v", err)
+	// Another enterprise's lot is an input only once its owner shipped it here;
+	// before that the answer is the one for a lot that does not exist.
+	fromTheirs := transformation(e.ID, "from-theirs", []string{theirs.ID}, []string{mine.ID})
+	err = unchanged(t, db, records.ColEvents, func() error { return db.CreateEvent(ctx, fromTheirs) })
+	wantField(t, err, "inputs", "exists")
+	unshipped := registry.PublicError(err)
+	mustShip(t, db, other.ID, theirs.ID, e.TaxCode)
+	fromTheirs = transformation(e.ID, "from-theirs", []string{theirs.ID}, []string{mine.ID})
+	if err := db.CreateEvent(ctx, fromTheirs); err != nil {
+		t.Fatalf("input shipped by another enterprise: %v", err)
 	}
 	missing := transformation(e.ID, "missing", []string{bson.NewObjectID().Hex()}, []string{mine.ID})
 	err = unchanged(t, db, records.ColEvents, func() error { return db.CreateEvent(ctx, missing) })
 	wantField(t, err, "inputs", "exists")
+	if got := registry.PublicError(err); got.Message != unshipped.Message || got.Fields[0] != unshipped.Fields[0] {
+		t.Fatalf("a missing input answers %+v, an unshipped one %+v: the difference tells one from the other", got, unshipped)
+	}
+}
+
+// mustShip records owner shipping lot to the enterprise with taxCode.
+func mustShip(t *testing.T, db *records.DB, owner, lot, taxCode string) {
+	t.Helper()
+	ship := &registry.TraceEvent{EnterpriseID: owner, Kind: registry.EventTransaction, EventTime: testNow.Add(-72 * time.Hour),
+		EventTimeZone: "+07:00", BusinessStep: "shipping", Batches: []registry.Quantity{{BatchID: lot, Quantity: 100, Unit: "kg"}},
+		CounterpartyTaxCode: taxCode}
+	if err := db.CreateEvent(context.Background(), ship); err != nil {
+		t.Fatalf("ship %s: %v", lot, err)
+	}
 }
 
 func TestGenealogy(t *testing.T) {
@@ -775,6 +797,7 @@ func TestGenealogy(t *testing.T) {
 	if err := db.CreateEvent(ctx, hulling); err != nil {
 		t.Fatal(err)
 	}
+	mustShip(t, db, coop.ID, g.ID, roaster.TaxCode)
 	roasting := transformation(roaster.ID, "roast", []string{g.ID}, []string{r.ID})
 	if err := db.CreateEvent(ctx, roasting); err != nil {
 		t.Fatal(err)
@@ -825,6 +848,91 @@ func TestGenealogy(t *testing.T) {
 	wantField(t, err, "direction", "one_of")
 	_, err = db.Genealogy(ctx, bson.NewObjectID().Hex(), registry.Upstream, 0)
 	wantCode(t, err, registry.ENOTFOUND)
+}
+
+// TestSupplyChainBoundaries: another tenant's lot is reached only through a
+// shipment of it, and then only as its public page shows it.
+func TestSupplyChainBoundaries(t *testing.T) {
+	t.Parallel()
+	db, ctx := newStore(t), context.Background()
+	victim, attacker, bystander := mustEnterprise(t, db), mustEnterprise(t, db), mustEnterprise(t, db)
+	plot := pointPlot(victim.ID)
+	plot.Address = "Thôn 3, xã Ea Tul"
+	if err := db.CreateFacility(ctx, plot); err != nil {
+		t.Fatal(err)
+	}
+	vp := mustProduct(t, db, victim.ID, "")
+	published := mustBatch(t, db, victim.ID, vp.ID, "V-PUB", plot.ID)
+	draft := &registry.Batch{EnterpriseID: victim.ID, ProductID: vp.ID, LotCode: "V-DRAFT", Quantity: 5, Unit: "kg", Status: registry.BatchDraft}
+	if err := db.CreateBatch(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	ap := mustProduct(t, db, attacker.ID, "")
+	own := mustBatch(t, db, attacker.ID, ap.ID, "A-1")
+
+	// Neither lot was shipped to the attacker: both answer like a missing ID,
+	// through the API's call and through an import.
+	for _, in := range []*registry.Batch{published, draft} {
+		ev := transformation(attacker.ID, "steal-"+in.LotCode, []string{in.ID}, []string{own.ID})
+		err := unchanged(t, db, records.ColEvents, func() error { return db.CreateEvent(ctx, ev) })
+		wantField(t, err, "inputs", "exists")
+		res, err := db.CreateEvents(ctx, []*registry.TraceEvent{transformation(attacker.ID, "imp-"+in.LotCode, []string{in.ID}, []string{own.ID})}, false)
+		if err != nil || len(res) != 1 {
+			t.Fatalf("import: %v %v", res, err)
+		}
+		wantField(t, res[0].Err, "inputs", "exists")
+	}
+	// Shipped to someone else is not shipped here; a draft stays out even shipped.
+	mustShip(t, db, victim.ID, published.ID, bystander.TaxCode)
+	mustShip(t, db, victim.ID, draft.ID, attacker.TaxCode)
+	for _, in := range []*registry.Batch{published, draft} {
+		ev := transformation(attacker.ID, "again-"+in.LotCode, []string{in.ID}, []string{own.ID})
+		wantField(t, unchanged(t, db, records.ColEvents, func() error { return db.CreateEvent(ctx, ev) }), "inputs", "exists")
+	}
+	history, err := db.ListBatchEvents(ctx, published.ID)
+	if err != nil || len(history) != 1 || history[0].EnterpriseID != victim.ID {
+		t.Fatalf("the published lot's history holds %d events (%v), want only its owner's shipment", len(history), err)
+	}
+
+	// Once shipped to the attacker, it may be an input, and the trace shows it
+	// as the public does: no stamps, no address, no draft.
+	mustShip(t, db, victim.ID, published.ID, attacker.TaxCode)
+	roast := transformation(attacker.ID, "roast", []string{published.ID}, []string{own.ID})
+	if err := db.CreateEvent(ctx, roast); err != nil {
+		t.Fatalf("a shipped lot as an input: %v", err)
+	}
+	history, err = db.ListBatchEvents(ctx, published.ID)
+	if err != nil || len(history) != 3 {
+		t.Fatalf("history after the receiver's transformation: %d events, %v; want two shipments and the transformation", len(history), err)
+	}
+	g, err := db.Genealogy(ctx, own.ID, registry.Upstream, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := g.SeenBy(registry.Actor{Role: registry.RoleEnterprise, EnterpriseID: attacker.ID})
+	if len(seen.Batches) != 2 || len(seen.Plots) != 1 || len(seen.Links) != 1 {
+		t.Fatalf("trace as the receiver: %d lots, %d plots, %d links; want 2, 1, 1", len(seen.Batches), len(seen.Plots), len(seen.Links))
+	}
+	for _, b := range seen.Batches {
+		switch b.ID {
+		case own.ID:
+			if b.Version == 0 || b.CreatedAt.IsZero() {
+				t.Fatalf("the receiver's own lot lost its fields: %+v", b)
+			}
+		case published.ID:
+			if b.Version != 0 || !b.CreatedAt.IsZero() || b.LotCode != "V-PUB" {
+				t.Fatalf("another tenant's lot is shown whole: %+v", b)
+			}
+		default:
+			t.Fatalf("unexpected lot %s in the trace", b.ID)
+		}
+	}
+	if f := seen.Plots[0]; f.Address != "" || f.Geometry == "" || !f.CreatedAt.IsZero() {
+		t.Fatalf("another tenant's plot as seen by the receiver: %+v", f)
+	}
+	if whole := g.SeenBy(registry.Actor{Role: registry.RoleInspector}); whole.Plots[0].Address != plot.Address {
+		t.Fatalf("an inspector sees the plot without its address")
+	}
 }
 
 // --- certificates and bodies
@@ -1039,22 +1147,77 @@ func TestAnnouncements(t *testing.T) {
 	err = unchanged(t, db, records.ColAnnouncements, func() error { return db.CreateAnnouncement(ctx, announcementData(e.ID, theirs.ID)) })
 	wantField(t, err, "product_ids", "exists")
 
-	// Update: a draft receiving a taken number conflicts; stale and missing.
+	// Update: a draft's content changes freely, its status only by a
+	// transition; stale and missing.
 	read := *d1
-	taken := *d1
-	received(&taken, "125/TB-SKHCN")
-	wantCode(t, db.UpdateAnnouncement(ctx, &taken), registry.ECONFLICT)
+	jumped := *d1
+	received(&jumped, "126/TB-SKHCN")
+	wantField(t, db.UpdateAnnouncement(ctx, &jumped), "status", "transition")
 	if got, _ := db.FindAnnouncement(ctx, d1.ID); got.Status != registry.AnnDraft || got.Version != 1 {
-		t.Fatalf("conflicting update changed the announcement: %+v", got)
+		t.Fatalf("an update that jumped the status changed the announcement: %+v", got)
 	}
-	received(d1, "126/TB-SKHCN")
-	if err := db.UpdateAnnouncement(ctx, d1); err != nil || d1.Version != 2 {
-		t.Fatalf("update: %v, version %d", err, d1.Version)
+	d1.Agency = "Sở Khoa học và Công nghệ tỉnh Đắk Lắk"
+	if err := db.UpdateAnnouncement(ctx, d1); err != nil || d1.Version != 2 || len(d1.History) != 1 {
+		t.Fatalf("update of a draft: %v, version %d, history %+v", err, d1.Version, d1.History)
 	}
 	wantCode(t, db.UpdateAnnouncement(ctx, &read), registry.ESTALE)
 	missing := *d1
 	missing.ID = bson.NewObjectID().Hex()
 	wantCode(t, db.UpdateAnnouncement(ctx, &missing), registry.ENOTFOUND)
+
+	// Submitted, it changes only by the inbox; asked for missing items, the
+	// enterprise supplements it, each change in its history; received, it is frozen.
+	agency := registry.Actor{Username: "tiepnhan", Role: registry.RoleInspector}
+	actx := registry.WithActor(ctx, agency)
+	step := func(a *registry.ConformityAnnouncement, tr registry.AnnouncementTransition) *registry.ConformityAnnouncement {
+		t.Helper()
+		next, err := db.TransitionAnnouncement(actx, a.ID, a.Version, tr)
+		if err != nil {
+			t.Fatalf("%s: %v", tr.Action, err)
+		}
+		return next
+	}
+	d1 = step(d1, registry.SubmitAnnouncement())
+	edit := *d1
+	edit.StandardCode = "QCVN 01-190:2020/BNNPTNT"
+	wantCode(t, db.UpdateAnnouncement(ctx, &edit), registry.ECONFLICT)
+	d1 = step(d1, registry.RequestMissingItems("Thiếu kết quả thử nghiệm"))
+	supplement := *d1
+	supplement.Agency = "Sở KH&CN tỉnh Đắk Lắk"
+	if err := db.UpdateAnnouncement(actx, &supplement); err != nil {
+		t.Fatalf("supplementing a dossier asked for missing items: %v", err)
+	}
+	last := supplement.History[len(supplement.History)-1]
+	if len(supplement.History) != len(d1.History)+1 || last.Status != registry.AnnNeedsMore || last.Reason != "changed: agency" || last.By != "tiepnhan" {
+		t.Fatalf("the supplement left no history entry: %+v", supplement.History)
+	}
+	d1 = &supplement
+	agencyText := *d1
+	agencyText.MissingItems = "Không thiếu gì"
+	wantCode(t, db.UpdateAnnouncement(ctx, &agencyText), registry.ECONFLICT)
+	d1 = step(d1, registry.ResubmitAnnouncement(""))
+	// A number taken by another dossier conflicts.
+	_, err = db.TransitionAnnouncement(actx, d1.ID, d1.Version, registry.IssueReceipt("125/TB-SKHCN", registry.VietnamDate(testNow)))
+	wantCode(t, err, registry.ECONFLICT)
+	d1 = step(d1, registry.IssueReceipt("126/TB-SKHCN", registry.VietnamDate(testNow)))
+	for _, change := range []func(a *registry.ConformityAnnouncement){
+		func(a *registry.ConformityAnnouncement) { a.StandardCode = "QCVN 01-190:2020/BNNPTNT" },
+		func(a *registry.ConformityAnnouncement) {
+			a.ProductIDs = append(a.ProductIDs, mustProduct(t, db, e.ID, "").ID)
+		},
+		func(a *registry.ConformityAnnouncement) { a.SubmittedOn = "2026-01-01" },
+		func(a *registry.ConformityAnnouncement) { a.ReceiptNumber = "999/TB-SKHCN" },
+	} {
+		frozen := *d1
+		frozen.ProductIDs = slices.Clone(d1.ProductIDs)
+		change(&frozen)
+		wantCode(t, db.UpdateAnnouncement(actx, &frozen), registry.ECONFLICT)
+	}
+	if got, _ := db.FindAnnouncement(ctx, d1.ID); got.Version != d1.Version || got.StandardCode != "QCVN 01-189:2019/BNNPTNT" {
+		t.Fatalf("a received dossier changed: %+v", got)
+	}
+	// Neither it nor an issued certificate can be deleted.
+	wantCode(t, db.DeleteRecord(ctx, registry.KindAnnouncement, d1.ID), registry.ECONFLICT)
 
 	id := func(a *registry.ConformityAnnouncement) string { return a.ID }
 	got, _, err := db.ListAnnouncements(ctx, registry.AnnouncementFilter{EnterpriseID: e.ID, Status: registry.AnnReceived})

@@ -436,6 +436,8 @@ func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) e
 	}
 	lotCodes := map[string]string{b.ID: b.LotCode}
 	if g, err := w.store.Genealogy(x, b.ID, registry.Upstream, 10); err == nil {
+		me, _ := registry.ActorFrom(x)
+		g = g.SeenBy(me)
 		for _, ub := range g.Batches {
 			lotCodes[ub.ID] = ub.LotCode
 			if ub.ID != b.ID {

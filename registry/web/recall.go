@@ -194,6 +194,8 @@ func (w *Web) rclPage(c *fiber.Ctx, b *registry.Batch, f *Form) (*Page, *rclForm
 	if err != nil {
 		return nil, nil, err
 	}
+	me, _ := registry.ActorFrom(ctx(c))
+	g = g.SeenBy(me)
 	for _, x := range g.Batches {
 		if x.ID != b.ID {
 			d.Downstream = append(d.Downstream, w.rclLotOf(names, x))

@@ -112,7 +112,7 @@ func BenchmarkPublic(b *testing.B) {
 		ratio(b, load(b, addr, "/qr/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+".png?size=256", 200))
 	})
 	code := e.batch(e.demo.RoastedBatchID).ShortCode
-	if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1000); err != nil {
+	if _, _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1000); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("labels-1000", func(b *testing.B) {

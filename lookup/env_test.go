@@ -57,7 +57,8 @@ func newEnv(t testing.TB, now time.Time) *env {
 func (e *env) mount(cfg lookup.Config) (*fiber.App, *lookup.Lookup) {
 	e.t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	app, err := server.New(server.Config{Store: e.db, Documents: e.docs, Logger: log})
+	// The test client is a trusted proxy, so tests give client addresses in X-Forwarded-For.
+	app, err := server.New(server.Config{Store: e.db, Documents: e.docs, Logger: log, TrustedProxies: []string{"0.0.0.0"}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -71,6 +72,9 @@ func (e *env) mount(cfg lookup.Config) (*fiber.App, *lookup.Lookup) {
 		cfg.Clock = registry.FixedClock(demoNow)
 	}
 	cfg.Logger = log
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = -1 // tests that measure the limit set one
+	}
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = testBase
 	}

@@ -30,20 +30,31 @@ func TestLabelSheet(t *testing.T) {
 	app, _ := e.mount(lookup.Config{Authorize: allow})
 	r := do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=3&layout=roll")
 	wantStatus(t, r, 200)
-	serials := regexp.MustCompile(`<p>Số (\d+)</p>`).FindAllStringSubmatch(r.Body, -1)
-	if len(serials) != 3 || serials[0][1] != "1" || serials[2][1] != "3" {
-		t.Fatalf("serials %v", serials)
+	labelSerials := regexp.MustCompile(`<p>Số ([0-9A-Z]+)</p>`)
+	first := labelSerials.FindAllStringSubmatch(r.Body, -1)
+	if len(first) != 3 || first[0][1] == first[1][1] || registry.SerialPosition(first[0][1]) != 0 {
+		t.Fatalf("serials %v: want three different random codes", first)
 	}
 	wantContains(t, r.Body, "/static/lookup/labels-roll.css", "<svg", "Lô "+registry.DemoRoastedLot)
 	r = do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=2")
-	serials = regexp.MustCompile(`<p>Số (\d+)</p>`).FindAllStringSubmatch(r.Body, -1)
-	if len(serials) != 2 || serials[0][1] != "4" || serials[1][1] != "5" {
-		t.Fatalf("second sheet serials %v: serials must never be reused", serials)
+	second := labelSerials.FindAllStringSubmatch(r.Body, -1)
+	if len(second) != 2 || second[0][1] == first[0][1] || second[0][1] == first[2][1] {
+		t.Fatalf("second sheet serials %v: serials must never be reused", second)
+	}
+	if n, _ := e.db.SerialsIssued(context.Background(), roasted.ID); n != 5 {
+		t.Fatalf("%d positions issued, want 5", n)
 	}
 	wantContains(t, r.Body, "/static/lookup/labels-a4.css")
 	// The new serials resolve at once on this replica (the sheet invalidates the cache).
-	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 307)
+	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/"+second[1][1]), 307)
+	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 404)
 	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/6"), 404)
+	// A reprint prints the same codes.
+	r = do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=3&n=3")
+	wantStatus(t, r, 200)
+	if again := labelSerials.FindAllStringSubmatch(r.Body, -1); len(again) != 3 || again[0][1] != first[2][1] || again[2][1] != second[1][1] {
+		t.Fatalf("reprint of 3–5: %v", again)
+	}
 	// Reprint of issued serials only.
 	wantStatus(t, do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=2&n=4"), 200)
 	wantStatus(t, do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=3&n=4"), 400)
@@ -64,46 +75,98 @@ func TestLabelSheet(t *testing.T) {
 
 func TestScanCounting(t *testing.T) {
 	e := newEnv(t, demoNow)
-	if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2); err != nil {
+	_, codes, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2)
+	if err != nil {
 		t.Fatal(err)
 	}
-	app, lk := e.mount(lookup.Config{ScanFlush: 10 * time.Millisecond, SuspiciousScans: 100, SuspiciousPlaces: 3})
-	unit := e.lotPage() + "/1"
-	for _, prov := range []string{"VN-33", "VN-33", "", "not-a-province", "VN-SG"} {
-		wantStatus(t, do(t, app, "GET", unit+"?province="+url.QueryEscape(prov)), 200)
+	app, lk := e.mount(lookup.Config{ScanFlush: 10 * time.Millisecond, SuspiciousScans: 100, SuspiciousPlaces: 3, PlaceHeader: "X-Geo-Province"})
+	unit := e.lotPage() + "/" + codes[0]
+	// Clients by address, places as the (trusted) proxy gives them; what a
+	// client says of itself in the query or its own headers is not believed.
+	for _, hit := range []struct{ ip, place, query string }{
+		{"203.0.113.1", "VN-33", ""}, {"203.0.113.1", "VN-33", ""}, {"203.0.113.1", "VN-33", "?province=VN-SG"},
+		{"203.0.113.2", "VN-33", ""}, {"203.0.113.3", "", "?province=VN-HN"}, {"203.0.113.4", "not-a-province", ""},
+		{"203.0.113.5", "VN-SG", ""},
+	} {
+		wantStatus(t, do(t, app, "GET", unit+hit.query, "X-Forwarded-For", hit.ip, "X-Geo-Province", hit.place, "X-Province", "VN-HN"), 200)
 	}
 	if err := lk.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	queued, written, dropped := lk.ScanStats()
-	if queued != 5 || written != 5 || dropped != 0 {
+	if queued != 7 || written != 7 || dropped != 0 {
 		t.Fatalf("queued %d written %d dropped %d", queued, written, dropped)
 	}
-	key := "/01/" + e.roastedGTIN() + "/10/" + registry.DemoRoastedLot + "/21/1"
+	key := "/01/" + e.roastedGTIN() + "/10/" + registry.DemoRoastedLot + "/21/" + codes[0]
 	st, err := e.db.ScanStats(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Count != 5 || st.Provinces["VN-33"] != 2 || st.Provinces["VN-SG"] != 1 || len(st.Provinces) != 2 || st.FirstScan.IsZero() {
-		t.Fatalf("stats %+v", st)
+	if st.Count != 7 || st.Clients != 5 || st.Provinces["VN-33"] != 2 || st.Provinces["VN-SG"] != 1 || len(st.Provinces) != 2 ||
+		st.FirstProvince != "VN-33" || st.FirstScan.IsZero() {
+		t.Fatalf("stats %+v: want 7 scans by 5 clients, VN-33 twice and VN-SG once", st)
 	}
-	// A fresh replica shows the counters; three places make it suspicious.
+	// A fresh replica shows the counters; two places make it suspicious.
 	app2, lk2 := e.mount(lookup.Config{ScanFlush: time.Hour, SuspiciousScans: 100, SuspiciousPlaces: 2})
 	var p pageJSON
 	r := do(t, app2, "GET", unit, "Accept", "application/json")
 	r.json(t, &p)
-	if p.Serial == nil || !p.Serial.Known || p.Serial.Scans != 5 || !p.Serial.Suspicious {
+	if p.Serial == nil || !p.Serial.Known || p.Serial.Scans != 7 || p.Serial.Clients != 5 || !p.Serial.Suspicious {
 		t.Fatalf("serial %+v", p.Serial)
 	}
 	h := do(t, app2, "GET", unit)
-	wantContains(t, h.Body, `id="scan-count">5<`, "hàng giả")
+	wantContains(t, h.Body, `id="scan-count">7<`, "hàng giả")
 	wantNotContains(t, h.Body, "not-a-province")
-	// Serial 2 was never scanned: no warning.
-	h = do(t, app2, "GET", e.lotPage()+"/2")
+	// The second label was never scanned: no warning.
+	h = do(t, app2, "GET", e.lotPage()+"/"+codes[1])
 	wantNotContains(t, h.Body, "hàng giả")
 	lk2.Close(context.Background())
-	// Never-issued serials are not pages and not counted.
+	// Never-issued serials, and the positions' numbers, are not pages and not counted.
 	wantStatus(t, do(t, app2, "GET", e.lotPage()+"/3"), 404)
+	wantStatus(t, do(t, app2, "GET", e.lotPage()+"/1"), 404)
+}
+
+// TestScanFloodIsOneClient (finding 8): many anonymous requests from one
+// address, each naming another province, count as one client with no place:
+// a genuine unit is not made to look counterfeit by a script.
+func TestScanFloodIsOneClient(t *testing.T) {
+	e := newEnv(t, demoNow)
+	_, codes, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, lk := e.mount(lookup.Config{ScanFlush: 10 * time.Millisecond, SuspiciousScans: 20, SuspiciousPlaces: 3})
+	unit := e.lotPage() + "/" + codes[0]
+	provinces := []string{"VN-33", "VN-SG", "VN-HN", "VN-DN", "VN-30"}
+	for i := range 40 {
+		prov := provinces[i%len(provinces)]
+		wantStatus(t, do(t, app, "GET", unit+"?province="+prov, "X-Forwarded-For", "198.51.100.77", "X-Province", prov), 200)
+	}
+	if err := lk.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	app2, lk2 := e.mount(lookup.Config{ScanFlush: time.Hour, SuspiciousScans: 20, SuspiciousPlaces: 3})
+	defer lk2.Close(context.Background())
+	var p pageJSON
+	do(t, app2, "GET", unit, "Accept", "application/json").json(t, &p)
+	if p.Serial == nil || p.Serial.Scans != 40 || p.Serial.Clients != 1 || p.Serial.Places != 0 || p.Serial.FirstPlace != "" || p.Serial.Suspicious {
+		t.Fatalf("40 scans from one address: %+v; want one client, no place, no warning", p.Serial)
+	}
+}
+
+// TestPublicRateLimit: past the limit, an address gets 429 with Retry-After;
+// another address is not affected.
+func TestPublicRateLimit(t *testing.T) {
+	e := newEnv(t, demoNow)
+	app, _ := e.mount(lookup.Config{RateLimit: 5})
+	for range 5 {
+		wantStatus(t, do(t, app, "GET", e.lotPage(), "X-Forwarded-For", "192.0.2.10"), 200)
+	}
+	r := do(t, app, "GET", "/01/"+e.roastedGTIN(), "X-Forwarded-For", "192.0.2.10")
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("past the limit: %d, Retry-After %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	wantStatus(t, do(t, app, "GET", e.lotPage(), "X-Forwarded-For", "192.0.2.11"), 200)
 }
 
 // blockingScans never finishes a write until released: the queue fills.
@@ -119,14 +182,15 @@ func (b blockingScans) RecordScans(ctx context.Context, t []registry.ScanTally) 
 
 func TestScanOverloadDropsAndCounts(t *testing.T) {
 	e := newEnv(t, demoNow)
-	if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1); err != nil {
+	_, codes, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1)
+	if err != nil {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
 	app, lk := e.mount(lookup.Config{Scans: blockingScans{e.db, release}, ScanQueue: 2, ScanFlush: time.Millisecond})
 	for range 20 {
 		start := time.Now()
-		wantStatus(t, do(t, app, "GET", e.lotPage()+"/1"), 200)
+		wantStatus(t, do(t, app, "GET", e.lotPage()+"/"+codes[0]), 200)
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("a page waited %s for the scan logger", d)
 		}
@@ -280,8 +344,12 @@ func TestProductWithoutGTIN(t *testing.T) {
 	app, _ := e.mount(lookup.Config{Authorize: func(*fiber.Ctx, string) error { return nil }})
 	r = do(t, app, "POST", "/labels/"+b.ShortCode+"?n=1")
 	wantStatus(t, r, 200)
-	wantContains(t, r.Body, "<p>Số 1</p>")
-	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=1"), 200)
+	m := regexp.MustCompile(`<p>Số ([0-9A-Z]{12})</p>`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no serial code on the label: %.500s", r.Body)
+	}
+	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s="+m[1]), 200)
+	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=1"), 404)
 	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=2"), 404)
 	wantStatus(t, do(t, e.app, "GET", "/qr/l/"+b.ShortCode+".svg"), 200)
 	wantStatus(t, do(t, e.app, "GET", "/qr/p/"+p.ShortCode+".png"), 200)

@@ -64,9 +64,9 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var first int64
+	var serials []string
 	if c.Method() == fiber.MethodPost {
-		if first, err = l.cfg.Serials.IssueSerials(c.UserContext(), b.ID, n); err != nil {
+		if _, serials, err = l.cfg.Serials.IssueSerials(c.UserContext(), b.ID, n); err != nil {
 			return err
 		}
 		l.Invalidate(keyLotCode(b.ShortCode))
@@ -82,7 +82,9 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 		if err != nil || from < 1 || from+int64(n)-1 > issued {
 			return qrBad("from", "only serials already issued can be reprinted", "chỉ in lại được các số sê-ri đã cấp")
 		}
-		first = from
+		if serials, err = l.cfg.Serials.Serials(c.UserContext(), b.ID, from, n); err != nil {
+			return err
+		}
 	}
 	sheet := labelSheet{Lang: "vi", T: messages["vi"], Product: p.NameVI, Lot: b.LotCode, Layout: layout, Labels: make([]label, n)}
 	base := l.base(c)
@@ -95,7 +97,7 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				serial := strconv.FormatInt(first+i, 10)
+				serial := serials[i]
 				uri := base + "/l/" + b.ShortCode + "?s=" + serial
 				if p.GTIN != "" {
 					uri = base + gs1.DigitalLink{GTIN: p.GTIN, Lot: b.LotCode, Serial: serial}.Path()

@@ -11,6 +11,7 @@ package lookup
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/tracereg/tracereg/registry"
 )
@@ -51,10 +53,24 @@ type Config struct {
 	// ScanFlush is how often they are written (default 2 s).
 	ScanQueue int
 	ScanFlush time.Duration
-	// SuspiciousScans and SuspiciousPlaces: a serial scanned more often, or
-	// from more provinces, than this gets a warning (defaults 20 and 3).
+	// SuspiciousScans and SuspiciousPlaces: a serial scanned by this many
+	// distinct clients (one per address and day), or from this many
+	// provinces, gets a warning (defaults 20 and 3). Repeated requests from
+	// one address count once a day.
 	SuspiciousScans  int64
 	SuspiciousPlaces int
+	// ScanKey is the secret the client keys of scans are hashed with
+	// (registry.ScanClient); replicas share it so a client counts once.
+	// Empty: a random key for this process.
+	ScanKey []byte
+	// PlaceHeader names the request header in which a trusted reverse proxy
+	// gives the client's province (ISO 3166-2:VN, e.g. VN-33). It is read
+	// only from a trusted proxy; "" (the default) records no places. The
+	// client's own query or headers are never believed.
+	PlaceHeader string
+	// RateLimit is how many public requests one address may make a minute
+	// (default 600); negative turns the limit off.
+	RateLimit int
 	// ReportLimit is how many problem reports one client may send per hour (default 5).
 	ReportLimit int
 	// ChangePoll is how often the store's public change stamp is read; when
@@ -134,6 +150,13 @@ func New(cfg Config) (*Lookup, error) {
 	}
 	if cfg.ReportLimit <= 0 {
 		cfg.ReportLimit = 5
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = 600
+	}
+	if len(cfg.ScanKey) == 0 {
+		cfg.ScanKey = make([]byte, 32)
+		_, _ = rand.Read(cfg.ScanKey) // crypto/rand.Read never fails (Go 1.24)
 	}
 	tmpl, err := parseTemplates()
 	if err != nil {
@@ -226,7 +249,23 @@ func (l *Lookup) ScanStats() (queued, written, dropped int64) {
 	return l.scans.stats()
 }
 
+// publicPrefixes are the route families anyone may call, rate-limited per address.
+var publicPrefixes = []string{"/01", "/.well-known", "/v", "/p", "/l", "/photo", "/c", "/qr", "/report"}
+
 func (l *Lookup) routes(app *fiber.App) {
+	if l.cfg.RateLimit > 0 {
+		limit := limiter.New(limiter.Config{
+			Max:        l.cfg.RateLimit,
+			Expiration: time.Minute,
+			LimitReached: func(*fiber.Ctx) error {
+				return registry.Errorf(registry.ETOOMANY, "Too many requests from your network; wait a minute and try again.",
+					"Quá nhiều yêu cầu từ mạng của bạn; vui lòng đợi một phút rồi thử lại.")
+			},
+		})
+		for _, prefix := range publicPrefixes {
+			app.Use(prefix, limit)
+		}
+	}
 	app.Use("/01", cors)
 	app.Use("/.well-known/gs1resolver", cors)
 	app.Use("/qr", cors)

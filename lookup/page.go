@@ -115,6 +115,7 @@ type lotVM struct {
 type serialVM struct {
 	Serial     string `json:"serial"`
 	Scans      int64  `json:"scans"`
+	Clients    int64  `json:"clients"` // distinct, one per address and day
 	FirstScan  string `json:"first_scan,omitempty"`
 	FirstPlace string `json:"first_place,omitempty"`
 	Places     int    `json:"places"`
@@ -412,9 +413,10 @@ func (l *Lookup) lotPageByGTIN(c *fiber.Ctx) error {
 }
 
 func (l *Lookup) lotPage(c *fiber.Ctx, v *view, serial string, stale bool) error {
-	if serial != "" && !serialIssued(serial, v.Serials) {
-		return notFound("This serial number was not issued for this lot. If it is on a package, please report it.",
-			"Số sê-ri này không được cấp cho lô hàng này. Nếu mã in trên bao bì, xin hãy báo cho cơ quan quản lý.")
+	if serial != "" {
+		if err := l.checkSerial(v, serial); err != nil {
+			return err
+		}
 	}
 	p := l.buildPage(c, v, serial, stale)
 	if serial != "" {

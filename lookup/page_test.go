@@ -120,6 +120,9 @@ type pageJSON struct {
 	}
 	Serial *struct {
 		Scans      int64
+		Clients    int64
+		Places     int
+		FirstPlace string `json:"first_place"`
 		Suspicious bool
 		Known      bool `json:"counters_known"`
 	}

@@ -1,9 +1,9 @@
 package lookup
 
 import (
+	"context"
 	"errors"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -66,9 +66,10 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if dl.Serial != "" && !serialIssued(dl.Serial, v.Serials) {
-		return notFound("This serial number was not issued for this lot. If it is on a package, please report it.",
-			"Số sê-ri này không được cấp cho lô hàng này. Nếu mã in trên bao bì, xin hãy báo cho cơ quan quản lý.")
+	if dl.Serial != "" {
+		if err := l.checkSerial(v, dl.Serial); err != nil {
+			return err
+		}
 	}
 	links := v.linksFor(l, base, dl.Serial)
 
@@ -114,14 +115,42 @@ func badLink(err error) error {
 		Fields:    []registry.FieldError{{Field: field, Rule: ge.Rule, Message: ge.Message, MessageVI: ge.MessageVI}}}
 }
 
-// serialIssued reports whether s is one of the serials 1…issued, written
-// without leading zeros as the label sheet prints them.
-func serialIssued(s string, issued int64) bool {
-	if s == "" || s[0] == '0' || len(s) > 18 {
+var errSerialNotIssued = notFound("This serial number was not issued for this lot. If it is on a package, please report it.",
+	"Số sê-ri này không được cấp cho lô hàng này. Nếu mã in trên bao bì, xin hãy báo cho cơ quan quản lý.")
+
+// checkSerial answers ENOTFOUND unless serial was issued for the view's lot:
+// a random code it printed, or the number of a label from before codes were
+// random. Anything not shaped like either is refused without a lookup; the
+// answer is cached like a view (a no for at most 10 s: a code just printed
+// cannot have been asked for before, it is not guessable).
+func (l *Lookup) checkSerial(v *view, serial string) error {
+	if v.Batch == nil || l.cfg.Serials == nil {
+		return errSerialNotIssued
+	}
+	if pos := registry.SerialPosition(serial); pos == 0 && !serialCodeShape(serial) || pos > v.Serials {
+		return errSerialNotIssued
+	}
+	_, _, err := l.cache.get("s?"+v.Batch.ID+"/"+serial, l.cfg.LoadTimeout, func(ctx context.Context) (any, error) {
+		ok, err := l.cfg.Serials.SerialValid(ctx, v.Batch.ID, serial)
+		if err == nil && !ok {
+			err = errSerialNotIssued
+		}
+		return ok, err
+	})
+	return err
+}
+
+// serialCodeShape reports whether s could be a registry.NewSerialCode.
+func serialCodeShape(s string) bool {
+	if len(s) != 12 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return err == nil && n >= 1 && n <= issued
+	for i := range len(s) {
+		if !strings.ContainsRune("23456789ABCDEFGHJKLMNPQRSTUVWXYZ", rune(s[i])) {
+			return false
+		}
+	}
+	return true
 }
 
 // passOnQuery returns the raw query string without linkType.

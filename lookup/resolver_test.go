@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -215,13 +216,16 @@ func TestLinksetShape(t *testing.T) {
 
 func TestResolverSerials(t *testing.T) {
 	e := newEnv(t, demoNow)
-	first, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 3)
-	if err != nil || first != 1 {
-		t.Fatalf("IssueSerials = %d, %v", first, err)
+	first, codes, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 3)
+	if err != nil || first != 1 || len(codes) != 3 {
+		t.Fatalf("IssueSerials = %d %v, %v", first, codes, err)
 	}
 	e.lk.InvalidateAll()
 	page := testBase + "/v/" + e.roastedGTIN() + "/" + registry.DemoRoastedLot
-	for serial, want := range map[string]int{"1": 307, "3": 307, "4": 404, "0": 404, "01": 404, "-1": 404, "A%20B": 400, "1%2F2": 404} {
+	// The printed codes resolve; the positions' numbers, a code never printed
+	// and malformed serials do not.
+	for serial, want := range map[string]int{codes[0]: 307, codes[2]: 307, "1": 404, "3": 404, "4": 404, "ABCDEFGHJKMN": 404,
+		strings.ToLower(codes[1]): 404, "0": 404, "01": 404, "-1": 404, "A%20B": 400, "1%2F2": 404} {
 		r := do(t, e.app, "GET", e.lotPath()+"/21/"+serial)
 		if r.Status != want {
 			t.Errorf("serial %q: status %d, want %d", serial, r.Status, want)
@@ -230,17 +234,28 @@ func TestResolverSerials(t *testing.T) {
 			t.Errorf("serial %q: Location %q", serial, r.Header.Get("Location"))
 		}
 	}
-	// Serials are never issued twice.
-	next, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2)
-	if err != nil || next != 4 {
-		t.Fatalf("second IssueSerials = %d, %v; want 4", next, err)
+	// Codes are random: no two alike, none shaped like a position.
+	seen := map[string]bool{}
+	for _, c := range codes {
+		if seen[c] || registry.SerialPosition(c) != 0 || len(c) != 12 {
+			t.Errorf("serial code %q", c)
+		}
+		seen[c] = true
+	}
+	// Positions are never issued twice.
+	next, more, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 2)
+	if err != nil || next != 4 || len(more) != 2 {
+		t.Fatalf("second IssueSerials = %d %v, %v; want 4", next, more, err)
+	}
+	if again, err := e.db.Serials(context.Background(), e.demo.RoastedBatchID, 2, 4); err != nil || !slices.Equal(again, append(codes[1:], more...)) {
+		t.Fatalf("reprint of positions 2–5: %v, %v; want %v", again, err, append(codes[1:], more...))
 	}
 	for _, n := range []int{0, -1, registry.MaxSerialsPerSheet + 1} {
-		if _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, n); registry.ErrorCode(err) != registry.EINVALID {
+		if _, _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, n); registry.ErrorCode(err) != registry.EINVALID {
 			t.Errorf("IssueSerials(%d) = %v, want EINVALID", n, err)
 		}
 	}
-	if _, err := e.db.IssueSerials(context.Background(), "0123456789abcdef01234567", 1); registry.ErrorCode(err) != registry.ENOTFOUND {
+	if _, _, err := e.db.IssueSerials(context.Background(), "0123456789abcdef01234567", 1); registry.ErrorCode(err) != registry.ENOTFOUND {
 		t.Errorf("IssueSerials on a missing batch = %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package lookup
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -28,8 +29,8 @@ type scanLogger struct {
 }
 
 type scanHit struct {
-	key, province string
-	at            time.Time
+	key, province, client string
+	at                    time.Time
 }
 
 // maxPendingCodes flushes early when this many codes wait in one batch.
@@ -42,14 +43,14 @@ func newScanLogger(svc registry.ScanService, queue int, flush time.Duration, log
 	return s
 }
 
-// record queues one scan; it never blocks.
-func (s *scanLogger) record(key, province string, at time.Time) {
+// record queues one scan by client (a registry.ScanClient key); it never blocks.
+func (s *scanLogger) record(key, province, client string, at time.Time) {
 	if s.closed.Load() {
 		s.dropped.Add(1)
 		return
 	}
 	select {
-	case s.ch <- scanHit{key: key, province: province, at: at}:
+	case s.ch <- scanHit{key: key, province: province, client: client, at: at}:
 		s.queued.Add(1)
 	default:
 		s.dropped.Add(1)
@@ -77,6 +78,9 @@ func (s *scanLogger) loop() {
 		tl.Count++
 		if h.at.Before(tl.First) {
 			tl.First = h.at
+		}
+		if h.client != "" && !slices.Contains(tl.Clients, h.client) {
+			tl.Clients = append(tl.Clients, h.client)
 		}
 	}
 	write := func() {
@@ -147,17 +151,11 @@ func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM 
 		key = "/l/" + v.Batch.ShortCode + "/21/" + serial
 	}
 	sv := &serialVM{Serial: serial}
-	province := c.Query("province")
-	if province == "" {
-		province = c.Get("X-Province")
-	}
-	if !registry.ValidProvince(province) {
-		province = ""
-	}
 	if l.scans == nil {
 		return sv
 	}
-	l.scans.record(key, province, l.cfg.Clock.Now())
+	now := l.cfg.Clock.Now()
+	l.scans.record(key, l.place(c), registry.ScanClient(l.cfg.ScanKey, c.IP(), registry.VietnamDate(now)), now)
 	st, _, err := l.cache.get("s:"+key, l.cfg.LoadTimeout, func(ctx context.Context) (any, error) {
 		return l.cfg.Scans.ScanStats(ctx, key)
 	})
@@ -172,8 +170,22 @@ func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM 
 	}
 	sv.FirstPlace = provinceName(stats.FirstProvince)
 	sv.Places = len(stats.Provinces)
-	sv.Suspicious = stats.Count >= l.cfg.SuspiciousScans || sv.Places >= l.cfg.SuspiciousPlaces
+	sv.Clients = stats.Clients
+	sv.Suspicious = stats.Clients >= l.cfg.SuspiciousScans || sv.Places >= l.cfg.SuspiciousPlaces
 	return sv
+}
+
+// place is the client's province as a trusted reverse proxy gives it in
+// the configured header, else "": what a client says of itself is not
+// believed, or anyone could plant scans in other provinces.
+func (l *Lookup) place(c *fiber.Ctx) string {
+	if l.cfg.PlaceHeader == "" || !c.IsProxyTrusted() {
+		return ""
+	}
+	if p := c.Get(l.cfg.PlaceHeader); registry.ValidProvince(p) {
+		return p
+	}
+	return ""
 }
 
 // provinceName names the provinces a client hint may give; others show their code.

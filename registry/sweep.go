@@ -14,12 +14,13 @@ type SweepResult struct {
 	RefreshTokens      int64
 	IdempotencyRecords int64
 	Sessions           int64
+	ScanClients        int64
 }
 
 // Sweeper deletes records that have outlived their use. It stands in for
 // TTL indexes, which are outside the portable MongoDB subset.
 type Sweeper interface {
-	// Sweep deletes refresh tokens and browser sessions expired before now and idempotency records
-	// older than IdempotencyRetention. Safe to run on several replicas at once.
+	// Sweep deletes refresh tokens and browser sessions expired before now, idempotency records
+	// older than IdempotencyRetention and scan client keys older than two days. Safe to run on several replicas at once.
 	Sweep(ctx context.Context, now time.Time) (SweepResult, error)
 }

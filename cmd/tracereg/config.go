@@ -32,6 +32,8 @@ type Config struct {
 	S3Region       string
 	TrustedProxies []string
 	JWTKey         []byte // Ed25519 seed; empty: generated into the data directory
+	PlaceHeader    string // header a trusted proxy gives the client's province in
+	PublicRate     int    // public requests a minute per address; negative: no limit
 	// Calendar and Inbox set the conformity announcement deadlines.
 	Calendar registry.WorkCalendar
 	Inbox    registry.InboxRules
@@ -55,6 +57,8 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"S3_USE_TLS", "false", "true to reach S3 over HTTPS"},
 	{"S3_REGION", "", "S3 region, if the service needs one"},
 	{"TRACEREG_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+	{"TRACEREG_PLACE_HEADER", "", "request header in which a trusted proxy (TRACEREG_TRUSTED_PROXIES) gives the client's province as ISO 3166-2:VN (VN-33); unset: scans record no place. Clients' own hints are never believed"},
+	{"TRACEREG_PUBLIC_RATE_LIMIT", "600", "public requests (resolver, lot pages, QR images, certificate search, reports) one address may make a minute; -1 turns the limit off"},
 	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
 	{"TRACEREG_HOLIDAYS_FILE", "(built in)", "file of public holidays and make-up working days for announcement deadlines, one a line: `2026-02-16 off Tết`, `2025-02-08 work làm bù` (or JSON); unset: Vietnam's holidays 2025–2027"},
 	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
@@ -141,6 +145,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
+	c.PlaceHeader = getenv("TRACEREG_PLACE_HEADER")
+	if c.PlaceHeader != "" && !validHeaderName(c.PlaceHeader) {
+		return c, bad("TRACEREG_PLACE_HEADER", "must be a header name: letters, digits and dashes")
+	}
+	if v := getenv("TRACEREG_PUBLIC_RATE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n == 0 || n < -1 || n > 1000000 {
+			return c, bad("TRACEREG_PUBLIC_RATE_LIMIT", fmt.Sprintf("must be a whole number of requests a minute from 1 to 1000000, or -1 for no limit, got %q", v))
+		}
+		c.PublicRate = n
+	}
 	if k := getenv("TRACEREG_JWT_KEY"); k != "" {
 		seed, err := base64.StdEncoding.DecodeString(k)
 		if err != nil || len(seed) != 32 {
@@ -176,6 +191,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, bad("TRACEREG_RECEIPT_FORMAT", err.Error())
 	}
 	return c, nil
+}
+
+func validHeaderName(s string) bool {
+	if len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func validDatabaseName(s string) bool {

@@ -334,7 +334,8 @@ func (m *Main) NewApp() (*fiber.App, error) {
 		return nil, err
 	}
 	m.lookup, err = lookup.MountLookup(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		PublicBaseURL: m.Config.PublicBaseURL, Authorize: authorizeLabels})
+		PublicBaseURL: m.Config.PublicBaseURL, Authorize: authorizeLabels,
+		ScanKey: a.DerivedSecret("scan clients"), PlaceHeader: m.Config.PlaceHeader, RateLimit: m.Config.PublicRate})
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,22 @@ func TestMigrateFerretDBDataDirectory(t *testing.T) {
 	if n, err := m.Store.SerialsIssued(ctx, lot.ID); err != nil || n != 3 {
 		t.Errorf("serials issued for the roasted lot: %d, %v; want 3", n, err)
 	}
+	// Its labels were printed with numbers before serials were random: they stay valid.
+	for serial, want := range map[string]bool{"1": true, "3": true, "4": false, "03": false} {
+		if ok, err := m.Store.SerialValid(ctx, lot.ID, serial); err != nil || ok != want {
+			t.Errorf("migrated serial %q valid: %v, %v; want %v", serial, ok, err, want)
+		}
+	}
+	// New labels get random codes: position 4 is not valid by its number.
+	_, codes, err := m.Store.IssueSerials(ctx, lot.ID, 2)
+	if err != nil || len(codes) != 2 {
+		t.Fatalf("new labels: %v %v", codes, err)
+	}
+	for serial, want := range map[string]bool{codes[0]: true, codes[1]: true, "4": false, "5": false, "2": true} {
+		if ok, err := m.Store.SerialValid(ctx, lot.ID, serial); err != nil || ok != want {
+			t.Errorf("serial %q valid after a new sheet: %v, %v; want %v", serial, ok, err, want)
+		}
+	}
 	st, err := m.Store.ScanStats(ctx, "/01/08938500000027/10/RB2026-01/21/2")
 	if err != nil || st.Count != 2 {
 		t.Errorf("scans of serial 2: %+v, %v; want 2", st, err)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -30,6 +31,15 @@ type signer struct {
 	priv ed25519.PrivateKey
 	pub  ed25519.PublicKey
 	kid  string
+}
+
+// DerivedSecret returns a 32-byte secret for purpose, derived from the token
+// signing key: as secret as it, shared by every replica that shares it, and
+// never stored in the database.
+func (a *API) DerivedSecret(purpose string) []byte {
+	mac := hmac.New(sha256.New, a.keys.priv.Seed())
+	mac.Write([]byte("tracereg derived secret: " + purpose))
+	return mac.Sum(nil)
 }
 
 func newSigner(seed []byte) *signer {

@@ -29,6 +29,8 @@ const (
 	colIdempotency   = "idempotency"
 	colScans         = "scans"
 	colScanMonths    = "scan_months"
+	colScanClients   = "scan_clients"
+	colSerials       = "serials"
 	colSupport       = "support_records"
 	colExperts       = "experts"
 	colCourses       = "training_courses"
@@ -77,6 +79,11 @@ var Schema = store.Schema{
 	{Name: colIdempotency, Indexes: []store.Index{ix("created_at")}},
 	{Name: colScans},
 	{Name: colScanMonths, Indexes: []store.Index{ix("key", "month")}},
+	// One document per code and client key (an address on one day), to count
+	// each client once; swept after two days.
+	{Name: colScanClients, Indexes: []store.Index{ix("at")}},
+	// A label's random serial: _id is the batch, a space, the serial.
+	{Name: colSerials, Indexes: []store.Index{ix("batch_id", "position")}},
 	{Name: colSupport, Indexes: []store.Index{ix("enterprise_id", "kind", "year"), ix("enterprise_id", "year"), ix("year", "kind"), ix("kind"),
 		ix("batch_id"), ix("certificate_id"), ix("announcement_id"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colExperts, Indexes: []store.Index{ix("certified_on"), ix("updated_at")}},

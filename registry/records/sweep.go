@@ -26,5 +26,9 @@ func (d *DB) Sweep(ctx context.Context, now time.Time) (registry.SweepResult, er
 	if res.Sessions, err = d.deleteAll(ctx, expired(colSessions, "expires_at", now)); err != nil {
 		return res, err
 	}
+	// A client key holds its day, so it cannot come back after it.
+	if res.ScanClients, err = d.deleteAll(ctx, expired(colScanClients, "at", now.Add(-48*time.Hour))); err != nil {
+		return res, err
+	}
 	return res, nil
 }

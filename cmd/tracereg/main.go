@@ -24,6 +24,7 @@ import (
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/api"
+	"github.com/tracereg/tracereg/registry/bulk"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/minio"
 	"github.com/tracereg/tracereg/registry/records"
@@ -305,14 +306,15 @@ func (m *Main) NewApp() (*fiber.App, error) {
 		return nil, err
 	}
 	clock := registry.SystemClock{}
+	imports := bulk.NewGate(api.MaxConcurrentImports) // the API's and the workspaces' imports together
 	a, err := api.New(app, api.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL})
+		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL, Imports: imports})
 	if err != nil {
 		return nil, err
 	}
 	w, err := web.New(app, web.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
 		PublicBaseURL: m.Config.PublicBaseURL, Calendar: m.Config.Calendar, Inbox: m.Config.Inbox,
-		ResetDemo: m.resetDemo(), OnPublicChange: func() {
+		ResetDemo: m.resetDemo(), Imports: imports, OnPublicChange: func() {
 			if m.lookup != nil {
 				m.lookup.InvalidateAll()
 			}

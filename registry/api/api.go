@@ -28,6 +28,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/bulk"
 )
 
 // Config is what the API needs from the wiring.
@@ -43,6 +44,9 @@ type Config struct {
 	// address) may make per minute in this process: 0 means 1,200; negative
 	// turns the limit off. Sign-in has its own, stricter throttle.
 	RateLimit int
+	// Imports bounds the imports writing at once; the workspaces share it.
+	// Nil: one of MaxConcurrentImports for this API alone.
+	Imports *bulk.Gate
 }
 
 // API holds the handlers' dependencies.
@@ -55,7 +59,7 @@ type API struct {
 	routes []routeDoc
 	base   string
 	// imports limits the imports writing at once (see importSlot).
-	imports chan struct{}
+	imports *bulk.Gate
 }
 
 // MaxConcurrentImports is how many imports one process writes at once.
@@ -87,7 +91,10 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 		return nil, err
 	}
 	a := &API{store: store, docs: cfg.Documents, clock: cfg.Clock, log: cfg.Logger, keys: keys, base: cfg.PublicBaseURL,
-		imports: make(chan struct{}, MaxConcurrentImports)}
+		imports: cfg.Imports}
+	if a.imports == nil {
+		a.imports = bulk.NewGate(MaxConcurrentImports)
+	}
 	g := app.Group(Prefix, a.identify)
 	if cfg.RateLimit >= 0 {
 		g.Use(rateLimit(cmp.Or(cfg.RateLimit, 1200)))

@@ -38,20 +38,24 @@ func (a *API) mountImports(g fiber.Router) {
 		RequestType: "text/csv", Query: []string{"lang"}}, `/events\:import/template`, templateHandler(bulk.Events))
 }
 
-// importSlot waits for one of the few imports that may write at once, so a
-// burst of imports queues here instead of piling onto the database (the
-// embedded one has a single writer). It returns the release.
+// importSlot takes the caller's import slot (one per enterprise, a few in
+// all: bulk.Gate), waiting up to two minutes for one of the few. It
+// returns the release.
 func (a *API) importSlot(c *fiber.Ctx) (func(), error) {
-	select {
-	case a.imports <- struct{}{}:
-		return func() { <-a.imports }, nil
-	case <-time.After(2 * time.Minute):
+	release, err := a.imports.Enter(c.UserContext(), importer(actor(c)), 2*time.Minute)
+	if registry.ErrorCode(err) == registry.ETOOMANY {
 		c.Set(fiber.HeaderRetryAfter, "30")
-		return nil, registry.Errorf(registry.ETOOMANY, "Too many imports are running; try again in a moment.",
-			"Đang có quá nhiều lượt nhập dữ liệu; vui lòng thử lại sau.")
-	case <-c.UserContext().Done():
-		return nil, c.UserContext().Err()
 	}
+	return release, err
+}
+
+// importer names whose import slot a caller takes: the enterprise, or the
+// user for staff, who import for no one enterprise.
+func importer(me registry.Actor) string {
+	if me.EnterpriseID != "" {
+		return "enterprise:" + me.EnterpriseID
+	}
+	return "user:" + me.UserID
 }
 
 func templateHandler(k bulk.Kind) fiber.Handler {

@@ -41,10 +41,13 @@ type Config struct {
 	// needs its EnterpriseID). Nil refuses everyone with 401 until the
 	// API's sign-in is wired here.
 	Authorize func(c *fiber.Ctx, roles ...string) error
-	// CacheTTL is how long loaded records are reused (default 1 minute;
-	// negative: never reused). LoadTimeout bounds one load (default 30 s).
-	CacheTTL    time.Duration
-	LoadTimeout time.Duration
+	// CacheTTL is how long loaded records are reused before a reload
+	// (default 1 minute; negative: never reused, each request loads).
+	// LoadTimeout bounds the first load, which a request waits for (default
+	// 30 s); RefreshTimeout a reload in the background (default 10 minutes).
+	CacheTTL       time.Duration
+	LoadTimeout    time.Duration
+	RefreshTimeout time.Duration
 }
 
 // AuthorizeActor is an Authorize that admits the registry.Actor which an
@@ -66,9 +69,13 @@ type Stats struct {
 	cfg  Config
 	tmpl *template.Template
 
-	mu       sync.Mutex
-	loadedAt time.Time
-	data     *snapshot
+	mu         sync.Mutex
+	loadedAt   time.Time
+	data       *snapshot
+	refreshing bool      // a background reload is running
+	failedAt   time.Time // when the last load failed
+	failErr    error     // and why, while there is no snapshot yet
+	first      sync.Mutex
 }
 
 // snapshot is one load of every record the figures need.
@@ -111,6 +118,9 @@ func New(cfg Config) (*Stats, error) {
 	if cfg.LoadTimeout <= 0 {
 		cfg.LoadTimeout = 30 * time.Second
 	}
+	if cfg.RefreshTimeout <= 0 {
+		cfg.RefreshTimeout = 10 * time.Minute
+	}
 	t, err := template.New("stats").ParseFS(assets.Templates, "templates/stats/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("stats templates: %w", err)
@@ -128,14 +138,77 @@ func (s *Stats) routes(app *fiber.App) {
 	app.Get("/api/v1/reports/annual", s.annualReport)
 }
 
-// load returns the records, reusing a recent load.
+// load returns the records. With a cache, a request never waits for a
+// reload: past the TTL it gets the last snapshot (its "as of" says when it
+// was taken) and one background reload starts; a failed reload keeps the
+// last snapshot and is tried again a TTL later. So a slow database, or an
+// import holding the writer, cannot turn these pages into 503s or make each
+// anonymous hit start another full read. Only the first load, with nothing
+// to show yet, is waited for; after it fails, requests are told at once to
+// come back, for a TTL, instead of each starting one more.
 func (s *Stats) load(ctx context.Context) (*snapshot, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock() // one load at a time: concurrent requests wait for it
-	if s.data != nil && s.cfg.CacheTTL > 0 && time.Since(s.loadedAt) < s.cfg.CacheTTL {
-		return s.data, nil
+	if s.cfg.CacheTTL < 0 {
+		return s.fetch(ctx, s.cfg.LoadTimeout)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.LoadTimeout)
+	s.mu.Lock()
+	if s.data != nil {
+		if time.Since(s.loadedAt) >= s.cfg.CacheTTL && !s.refreshing && time.Since(s.failedAt) >= s.cfg.CacheTTL {
+			s.refreshing = true
+			go s.refresh()
+		}
+		data := s.data
+		s.mu.Unlock()
+		return data, nil
+	}
+	if s.failErr != nil && time.Since(s.failedAt) < s.cfg.CacheTTL {
+		err := s.failErr
+		s.mu.Unlock()
+		return nil, err
+	}
+	s.mu.Unlock()
+
+	s.first.Lock() // one first load: concurrent requests wait for it
+	defer s.first.Unlock()
+	s.mu.Lock()
+	data, failErr := s.data, s.failErr
+	s.mu.Unlock()
+	if data != nil {
+		return data, nil
+	}
+	if failErr != nil && time.Since(s.failedAt) < s.cfg.CacheTTL {
+		return nil, failErr
+	}
+	snap, err := s.fetch(ctx, s.cfg.LoadTimeout)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.failedAt, s.failErr = time.Now(), errNotReady
+		return nil, err
+	}
+	s.data, s.loadedAt, s.failErr = snap, time.Now(), nil
+	return snap, nil
+}
+
+var errNotReady = registry.Errorf(registry.EUNAVAILABLE, "The statistics are being computed; try again in a minute.",
+	"Số liệu thống kê đang được tính; vui lòng thử lại sau một phút.")
+
+// refresh reloads the snapshot in the background.
+func (s *Stats) refresh() {
+	snap, err := s.fetch(context.Background(), s.cfg.RefreshTimeout)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refreshing = false
+	if err != nil {
+		s.failedAt = time.Now()
+		s.cfg.Logger.Warn("statistics not reloaded; the last snapshot stays", "taken", s.data.at, "err", err)
+		return
+	}
+	s.data, s.loadedAt = snap, time.Now()
+}
+
+// fetch reads every record the figures need, within timeout.
+func (s *Stats) fetch(ctx context.Context, timeout time.Duration) (*snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	in, err := registry.LoadIndicatorInput(ctx, s.cfg.Store)
 	if err != nil {
@@ -145,9 +218,7 @@ func (s *Stats) load(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.data = &snapshot{in: in, entries: entries, sectorOf: sectorOf, at: s.cfg.Clock.Now()}
-	s.loadedAt = time.Now()
-	return s.data, nil
+	return &snapshot{in: in, entries: entries, sectorOf: sectorOf, at: s.cfg.Clock.Now()}, nil
 }
 
 // periodFrom reads ?period=2021-2025 or ?year=2025; without either, the

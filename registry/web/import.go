@@ -24,9 +24,6 @@ import (
 // rows of the lot template).
 const impFileLimit = 5 << 20
 
-// impSlots lets a few imports write at once from this process.
-var impSlots = make(chan struct{}, 2)
-
 func init() {
 	addWorkspace(func(w *Web, g fiber.Router) {
 		ent := roles(registry.RoleEnterprise)
@@ -223,6 +220,11 @@ func (w *Web) impUpload(c *fiber.Ctx) error {
 			p.Form.Fail(err)
 			return w.render(c, fiber.StatusUnprocessableEntity, p)
 		}
+		if registry.ErrorCode(err) == registry.ETOOMANY {
+			c.Set(fiber.HeaderRetryAfter, "30")
+			p.Form.Fail(err)
+			return w.render(c, fiber.StatusTooManyRequests, p)
+		}
 		return err
 	}
 	if d.Report.Created > 0 {
@@ -238,12 +240,15 @@ func (w *Web) impUpload(c *fiber.Ctx) error {
 // impWrite writes the rows, one of few imports at a time, with the audit
 // entries the API writes.
 func (w *Web) impWrite(c *fiber.Ctx, k bulk.Kind, in *bulk.Input) (*bulk.Report, error) {
-	select {
-	case impSlots <- struct{}{}:
-		defer func() { <-impSlots }()
-	case <-ctx(c).Done():
-		return nil, ctx(c).Err()
+	key := "user:" + actor(c).UserID
+	if e := actor(c).EnterpriseID; e != "" {
+		key = "enterprise:" + e
 	}
+	release, err := w.imports.Enter(ctx(c), key, 2*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	im := &bulk.Importer{Store: w.store, Clock: w.clock, Log: w.log, PendingTimeout: 10 * time.Minute,
 		// The import's own context: its writes and their audit entries share transactions.
 		Audit: func(ctx context.Context, action, kind, id, enterpriseID string, after any) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/bulk"
 )
 
 // Config is what the workspaces need from the wiring.
@@ -39,15 +40,19 @@ type Config struct {
 	// OnPublicChange is called after a write the public pages show (a
 	// recall, a suspension), so this replica's cache drops at once.
 	OnPublicChange func()
+	// Imports bounds the imports writing at once, shared with the API;
+	// nil: a gate of two for the workspaces alone.
+	Imports *bulk.Gate
 }
 
 // Web is the mounted workspace side.
 type Web struct {
-	cfg   Config
-	store registry.WebStore
-	clock registry.Clock
-	log   *slog.Logger
-	pages map[string]*template.Template
+	cfg     Config
+	store   registry.WebStore
+	clock   registry.Clock
+	log     *slog.Logger
+	pages   map[string]*template.Template
+	imports *bulk.Gate
 }
 
 // Prefix is where the workspaces live.
@@ -68,7 +73,10 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 	if err := cfg.Inbox.Validate(); err != nil {
 		return nil, fmt.Errorf("web: inbox rules: %w", err)
 	}
-	w := &Web{cfg: cfg, store: cfg.Store, clock: cfg.Clock, log: cfg.Logger}
+	w := &Web{cfg: cfg, store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, imports: cfg.Imports}
+	if w.imports == nil {
+		w.imports = bulk.NewGate(2)
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

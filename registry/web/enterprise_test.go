@@ -402,6 +402,25 @@ func TestEnterpriseLotWizard(t *testing.T) {
 	good := url.Values{"product_id": {prod}, "lot_code": {"GC2026-02"}, "quantity": {"1500,5"}, "unit": {"kg"},
 		"harvested_on": {"2026-02-01"}, "produced_on": {"2026-02-20"}, "facility_id": {sites[0].ID},
 		"source_plot_ids": {plots[0].ID, plots[1].ID}, "certificate_ids": {certs[0].ID}, "dds_reference": {"EUDR-26VN0001"}, "publish": {"yes"}}
+	var theirs struct{ site, plot, cert string }
+	{
+		yes := true
+		plot := &registry.Facility{EnterpriseID: e.demo.RoasterID, Kind: registry.FacilityFarmPlot, Name: "Rẫy của công ty rang", District: "Lắk",
+			Crop: "coffee", Geometry: `{"type":"Point","coordinates":[108.050000,12.680000]}`, AreaHa: 1, DeforestationFree: &yes}
+		site := &registry.Facility{EnterpriseID: e.demo.RoasterID, Kind: registry.FacilityProcessing, Name: "Xưởng rang", District: "Lắk"}
+		for _, f := range []*registry.Facility{plot, site} {
+			if err := e.db.CreateFacility(ctx, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		theirs.site, theirs.plot = site.ID, plot.ID
+		cert := &registry.Certificate{Number: "RO-CERT-1", Scheme: "VietGAP", BodyID: certs[0].BodyID, HolderID: e.demo.RoasterID,
+			IssuedOn: "2025-05-01", ExpiresOn: "2028-05-01"}
+		if err := e.db.CreateCertificate(ctx, cert); err != nil {
+			t.Fatal(err)
+		}
+		theirs.cert = cert.ID
+	}
 	before := entCount(t, e, e.demo.CoopID)
 	roasterProduct := func() string {
 		b, _ := e.db.FindBatch(ctx, e.demo.RoastedBatchID)
@@ -419,6 +438,10 @@ func TestEnterpriseLotWizard(t *testing.T) {
 		{"expiry before production", func(v url.Values) { v.Set("expires_on", "2026-01-01") }, []string{"phải sau ngày sản xuất"}},
 		{"another enterprise's product", func(v url.Values) { v.Set("product_id", roasterProduct) }, []string{"hãy chọn một sản phẩm của doanh nghiệp"}},
 		{"another enterprise's input lot", func(v url.Values) { v.Set("input_ids", e.demo.RoastedBatchID) }, []string{"hãy chọn lô của doanh nghiệp"}},
+		// The other references of the form, each another tenant's record (the cross-tenant table of issue 11).
+		{"another enterprise's site", func(v url.Values) { v.Set("facility_id", theirs.site) }, []string{"thuộc doanh nghiệp khác"}},
+		{"another enterprise's plot", func(v url.Values) { v.Add("source_plot_ids", theirs.plot) }, []string{"thuộc doanh nghiệp khác"}},
+		{"another enterprise's certificate", func(v url.Values) { v.Add("certificate_ids", theirs.cert) }, []string{"thuộc doanh nghiệp khác"}},
 	}
 	for _, tc := range bad {
 		v := cloneValues(good)

@@ -75,3 +75,45 @@ func TestPublicPageServesTheLastSnapshot(t *testing.T) {
 		t.Fatalf("20 requests past the TTL started %d reloads, want 1", n)
 	}
 }
+
+// A first load slower than a request may wait goes on in the background:
+// the request is told to come back (503), and once the load is done the
+// page shows; requests meanwhile do not start loads of their own.
+func TestSlowFirstLoadContinuesInTheBackground(t *testing.T) {
+	db := &stuckStore{DB: recordstest.New(t), release: make(chan struct{})}
+	db.stuck.Store(true)
+	docs, err := disk.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stats.Mount(app, stats.Config{Store: db, Clock: registry.FixedClock(testNow), Logger: log,
+		CacheTTL: time.Minute, LoadTimeout: 20 * time.Millisecond, RefreshTimeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		resp, err := app.Test(httptest.NewRequest("GET", "/thong-ke", nil), 5000)
+		if err != nil || resp.StatusCode != 503 {
+			t.Fatalf("request %d during the first load: %v %v, want 503", i, resp, err)
+		}
+	}
+	if n := db.lists.Load(); n != 1 {
+		t.Fatalf("%d loads started, want 1", n)
+	}
+	close(db.release)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := app.Test(httptest.NewRequest("GET", "/thong-ke", nil), 5000)
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page after the first load: %v %v", resp, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

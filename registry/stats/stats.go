@@ -72,10 +72,9 @@ type Stats struct {
 	mu         sync.Mutex
 	loadedAt   time.Time
 	data       *snapshot
-	refreshing bool      // a background reload is running
-	failedAt   time.Time // when the last load failed
-	failErr    error     // and why, while there is no snapshot yet
-	first      sync.Mutex
+	refreshing bool          // a background load is running
+	failedAt   time.Time     // when the last load failed
+	firstDone  chan struct{} // closed when the first load ends
 }
 
 // snapshot is one load of every record the figures need.
@@ -143,9 +142,10 @@ func (s *Stats) routes(app *fiber.App) {
 // was taken) and one background reload starts; a failed reload keeps the
 // last snapshot and is tried again a TTL later. So a slow database, or an
 // import holding the writer, cannot turn these pages into 503s or make each
-// anonymous hit start another full read. Only the first load, with nothing
-// to show yet, is waited for; after it fails, requests are told at once to
-// come back, for a TTL, instead of each starting one more.
+// anonymous hit start another full read. The first load, with nothing to
+// show yet, also runs in the background (it may take longer than a request
+// should wait, at a province's size): requests wait for it up to
+// LoadTimeout, then are told to come back.
 func (s *Stats) load(ctx context.Context) (*snapshot, error) {
 	if s.cfg.CacheTTL < 0 {
 		return s.fetch(ctx, s.cfg.LoadTimeout)
@@ -160,47 +160,51 @@ func (s *Stats) load(ctx context.Context) (*snapshot, error) {
 		s.mu.Unlock()
 		return data, nil
 	}
-	if s.failErr != nil && time.Since(s.failedAt) < s.cfg.CacheTTL {
-		err := s.failErr
-		s.mu.Unlock()
-		return nil, err
+	if s.firstDone == nil && time.Since(s.failedAt) >= s.cfg.CacheTTL {
+		s.firstDone = make(chan struct{})
+		s.refreshing = true
+		go s.refresh()
 	}
+	done := s.firstDone
 	s.mu.Unlock()
-
-	s.first.Lock() // one first load: concurrent requests wait for it
-	defer s.first.Unlock()
-	s.mu.Lock()
-	data, failErr := s.data, s.failErr
-	s.mu.Unlock()
-	if data != nil {
-		return data, nil
+	if done == nil { // the first load failed a moment ago
+		return nil, errNotReady
 	}
-	if failErr != nil && time.Since(s.failedAt) < s.cfg.CacheTTL {
-		return nil, failErr
+	t := time.NewTimer(s.cfg.LoadTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		return nil, errNotReady
+	case <-ctx.Done():
+		return nil, errNotReady
 	}
-	snap, err := s.fetch(ctx, s.cfg.LoadTimeout)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err != nil {
-		s.failedAt, s.failErr = time.Now(), errNotReady
-		return nil, err
+	if s.data == nil {
+		return nil, errNotReady
 	}
-	s.data, s.loadedAt, s.failErr = snap, time.Now(), nil
-	return snap, nil
+	return s.data, nil
 }
 
 var errNotReady = registry.Errorf(registry.EUNAVAILABLE, "The statistics are being computed; try again in a minute.",
 	"Số liệu thống kê đang được tính; vui lòng thử lại sau một phút.")
 
-// refresh reloads the snapshot in the background.
+// refresh loads the snapshot in the background, within RefreshTimeout.
 func (s *Stats) refresh() {
 	snap, err := s.fetch(context.Background(), s.cfg.RefreshTimeout)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refreshing = false
+	if s.firstDone != nil && s.data == nil {
+		close(s.firstDone)
+		if err != nil {
+			s.firstDone = nil // the next request past a TTL tries again
+		}
+	}
 	if err != nil {
 		s.failedAt = time.Now()
-		s.cfg.Logger.Warn("statistics not reloaded; the last snapshot stays", "taken", s.data.at, "err", err)
+		s.cfg.Logger.Warn("statistics not loaded; the last snapshot, if any, stays", "err", err)
 		return
 	}
 	s.data, s.loadedAt = snap, time.Now()

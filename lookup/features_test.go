@@ -47,8 +47,11 @@ func TestLabelSheet(t *testing.T) {
 	wantContains(t, r.Body, "/static/lookup/labels-a4.css")
 	// The new serials resolve at once on this replica (the sheet invalidates the cache).
 	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/"+second[1][1]), 307)
-	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 404)
-	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/6"), 404)
+	// A position's number is not its serial: the resolver walks up to the
+	// lot, whose page says the serial was never issued.
+	wantStatus(t, do(t, app, "GET", e.lotPath()+"/21/5"), 307)
+	wantContains(t, do(t, app, "GET", e.lotPage()+"/5").Body, `id="never-issued"`)
+	wantNotContains(t, do(t, app, "GET", e.lotPage()+"/"+second[1][1]).Body, `id="never-issued"`)
 	// A reprint prints the same codes.
 	r = do(t, app, "GET", "/labels/"+roasted.ShortCode+"?from=3&n=3")
 	wantStatus(t, r, 200)
@@ -120,10 +123,22 @@ func TestScanCounting(t *testing.T) {
 	// The second label was never scanned: no warning.
 	h = do(t, app2, "GET", e.lotPage()+"/"+codes[1])
 	wantNotContains(t, h.Body, "hàng giả")
-	lk2.Close(context.Background())
-	// Never-issued serials, and the positions' numbers, are not pages and not counted.
-	wantStatus(t, do(t, app2, "GET", e.lotPage()+"/3"), 404)
-	wantStatus(t, do(t, app2, "GET", e.lotPage()+"/1"), 404)
+	// Never-issued serials, and the positions' numbers, show the lot with a
+	// warning, and are counted once per lot, not each as a serial.
+	for _, s := range []string{"3", "1", "ABCDEFGHJKMN"} {
+		h := do(t, app2, "GET", e.lotPage()+"/"+s)
+		wantStatus(t, h, 200)
+		wantContains(t, h.Body, `id="never-issued"`, "không do doanh nghiệp cấp")
+	}
+	if err := lk2.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+"/21/3"); st.Count != 0 {
+		t.Fatalf("an unissued serial got its own counter: %+v", st)
+	}
+	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+"/21/"); st.Count != 3 {
+		t.Fatalf("the lot's unissued scans: %+v, want 3", st)
+	}
 }
 
 // TestScanFloodIsOneClient (finding 8): many anonymous requests from one
@@ -349,8 +364,11 @@ func TestProductWithoutGTIN(t *testing.T) {
 		t.Fatalf("no serial code on the label: %.500s", r.Body)
 	}
 	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s="+m[1]), 200)
-	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=1"), 404)
-	wantStatus(t, do(t, app, "GET", "/l/"+b.ShortCode+"?s=2"), 404)
+	for _, s := range []string{"1", "2"} {
+		h := do(t, app, "GET", "/l/"+b.ShortCode+"?s="+s)
+		wantStatus(t, h, 200)
+		wantContains(t, h.Body, `id="never-issued"`)
+	}
 	wantStatus(t, do(t, e.app, "GET", "/qr/l/"+b.ShortCode+".svg"), 200)
 	wantStatus(t, do(t, e.app, "GET", "/qr/p/"+p.ShortCode+".png"), 200)
 }

@@ -67,13 +67,16 @@ func wantsJSON(c *fiber.Ctx) bool {
 // page is one verification page as shown, computed per request from a
 // cached view, the clock and the language. It is also the JSON answer.
 type page struct {
-	Lang      string            `json:"lang"`
-	T         map[string]string `json:"-"`
-	Toggle    string            `json:"-"`
-	Stale     bool              `json:"possibly_stale"`
-	CheckedAt string            `json:"checked_at"`
-	Link      string            `json:"digital_link,omitempty"`
-	Path      string            `json:"-"`
+	Lang   string            `json:"lang"`
+	T      map[string]string `json:"-"`
+	Toggle string            `json:"-"`
+	Stale  bool              `json:"possibly_stale"`
+	// UnknownLot is the lot asked for when it is not registered: the page
+	// is the product's, saying so.
+	UnknownLot string `json:"unknown_lot,omitempty"`
+	CheckedAt  string `json:"checked_at"`
+	Link       string `json:"digital_link,omitempty"`
+	Path       string `json:"-"`
 
 	Product       productVM    `json:"product"`
 	Enterprise    enterpriseVM `json:"enterprise"`
@@ -119,6 +122,7 @@ type serialVM struct {
 	FirstScan  string `json:"first_scan,omitempty"`
 	FirstPlace string `json:"first_place,omitempty"`
 	Places     int    `json:"places"`
+	Unissued   bool   `json:"never_issued,omitempty"` // not a serial of this lot: maybe counterfeit
 	Suspicious bool   `json:"suspicious"`
 	Known      bool   `json:"counters_known"`
 }
@@ -406,6 +410,17 @@ func (l *Lookup) lotPageByGTIN(c *fiber.Ctx) error {
 		return badLink(err)
 	}
 	v, stale, err := l.viewForGTIN(dl.GTIN, dl.Lot)
+	if registry.ErrorCode(err) == registry.ENOTFOUND {
+		// Walk up: the product's page, saying this lot is not registered.
+		pv, pstale, perr := l.viewForGTIN(dl.GTIN, "")
+		if perr != nil {
+			return err
+		}
+		p := l.buildPage(c, pv, "", pstale)
+		p.UnknownLot = dl.Lot
+		p.Path = c.Path()
+		return l.render(c, pv, p)
+	}
 	if err != nil {
 		return err
 	}
@@ -413,14 +428,19 @@ func (l *Lookup) lotPageByGTIN(c *fiber.Ctx) error {
 }
 
 func (l *Lookup) lotPage(c *fiber.Ctx, v *view, serial string, stale bool) error {
-	if serial != "" {
-		if err := l.checkSerial(v, serial); err != nil {
-			return err
-		}
-	}
 	p := l.buildPage(c, v, serial, stale)
 	if serial != "" {
-		p.Serial = l.serialView(c, v, serial, p.Lang)
+		switch err := l.checkSerial(v, serial); {
+		case err == nil:
+			p.Serial = l.serialView(c, v, serial, p.Lang)
+		case registry.ErrorCode(err) == registry.ENOTFOUND:
+			// Walk up: the lot's page, saying prominently that this serial
+			// was never issued (the code may be counterfeit).
+			p.Serial = &serialVM{Serial: serial, Unissued: true}
+			l.countUnissued(c, v)
+		default:
+			return err
+		}
 	}
 	return l.render(c, v, p)
 }

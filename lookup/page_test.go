@@ -62,8 +62,12 @@ func TestLotPageByShortCodeAndProductPage(t *testing.T) {
 	if r := do(t, e.app, "GET", "/v/12345"); r.Status != 400 {
 		t.Errorf("/v/12345: status %d, want 400", r.Status)
 	}
-	if r := do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/NOPE"); r.Status != 404 {
-		t.Errorf("unknown lot: status %d, want 404", r.Status)
+	// An unknown lot walks up to the product's page, which says so.
+	r = do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/NOPE")
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, `id="unknown-lot"`, "<code>NOPE</code>", `href="/report?subject=%2fv%2f`+e.roastedGTIN()+`%2fNOPE"`, "Cà phê rang xay")
+	if r := do(t, e.app, "GET", "/v/"+unknownGTIN()+"/NOPE"); r.Status != 404 {
+		t.Errorf("unknown lot of an unknown GTIN: status %d, want 404", r.Status)
 	}
 }
 

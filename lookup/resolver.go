@@ -3,7 +3,10 @@ package lookup
 import (
 	"context"
 	"errors"
+	"html"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,9 +24,12 @@ const (
 	ltRecallStatus        = "gs1:recallStatus"
 	ltVerificationService = "gs1:verificationService"
 	ltDefault             = "gs1:defaultLink"
+	ltDefaultMulti        = "gs1:defaultLinkMulti"
 	mimeLinkset           = "application/linkset+json"
-	linksetQuery          = "linkType=linkset"
-	maxResolverPath       = 512
+	// linksetContext is the JSON-LD context of a linkset, sent as a Link header.
+	linksetContext  = `<https://ref.gs1.org/standards/resolver/linkset-context>; rel="http://www.w3.org/ns/json-ld#context"`
+	linksetQuery    = "linkType=linkset"
+	maxResolverPath = 512
 )
 
 var linkTypeOrder = []string{ltDefault, ltPIP, ltVerificationService, ltCertificationInfo, ltTraceability, ltRecallStatus}
@@ -38,8 +44,13 @@ type link struct {
 }
 
 // resolve answers GET and HEAD on /01/…: 400 on bad syntax, 404 for an
-// unknown key, the linkset when asked for, else a 307 to the link whose
-// type was asked for or to the default link, passing the query string on.
+// unknown GTIN, the linkset when asked for, else a 307 to the link whose
+// type was asked for (404 when the key has none) or to the default link,
+// in the language Accept-Language prefers, passing the query string on;
+// 300 when several links of the asked type are equally good. An unknown
+// lot or serial under a known GTIN walks up: it is answered as the GTIN
+// (or the lot) is, and its page says the lot is not registered, or the
+// serial was never issued.
 func (l *Lookup) resolve(c *fiber.Ctx) error {
 	rawPath := string(c.Request().URI().PathOriginal())
 	if i := strings.IndexByte(rawPath, '?'); i >= 0 {
@@ -63,15 +74,18 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 			"Số sê-ri được đăng ký theo lô: mã này có số sê-ri (21) nhưng không có số lô (10).")
 	}
 	v, stale, err := l.viewForGTIN(dl.GTIN, dl.Lot)
-	if err != nil {
-		return err
-	}
-	if dl.Serial != "" {
-		if err := l.checkSerial(v, dl.Serial); err != nil {
+	var links []link
+	if registry.ErrorCode(err) == registry.ENOTFOUND && dl.Lot != "" {
+		if v, stale, err = l.viewForGTIN(dl.GTIN, ""); err != nil {
 			return err
 		}
+		links = l.walkUpLinks(base, v, dl)
+	} else if err != nil {
+		return err
+	} else {
+		// An unissued serial keeps the lot's links; its page says so.
+		links = v.linksFor(l, base, dl.Serial)
 	}
-	links := v.linksFor(l, base, dl.Serial)
 
 	linkType := c.Query("linkType")
 	accept := c.Accepts(fiber.MIMETextHTML, mimeLinkset, fiber.MIMEApplicationJSON)
@@ -81,22 +95,112 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 		}
 		c.Set(fiber.HeaderContentType, mimeLinkset)
 		c.Set(fiber.HeaderCacheControl, "public, max-age=60")
+		c.Append(fiber.HeaderLink, linksetContext)
 		return c.Send(linksetJSON(anchor, links))
 	}
-	target := ""
+	want := ltDefault
+	if linkType != "" {
+		want = "gs1:" + strings.TrimPrefix(strings.TrimPrefix(linkType, vocab), "gs1:")
+	}
+	if want == ltDefaultMulti {
+		want = ltDefault // its variants are the default link's languages, negotiated below
+	}
+	var chosen []link
 	for _, lk := range links {
-		if lk.Type == linkType {
-			target = lk.Href
-			break
+		if lk.Type == want {
+			chosen = append(chosen, lk)
 		}
 	}
-	if target == "" {
-		// No link of the asked type (or none asked for): the default link.
-		target = links[0].Href
+	c.Vary(fiber.HeaderAcceptLanguage)
+	switch {
+	case len(chosen) == 0:
+		return notFound("This code has no link of type "+linkType+".", "Mã này không có liên kết loại "+linkType+".")
+	case len(chosen) > 1:
+		return l.multipleChoices(c, anchor, chosen, accept)
 	}
+	target := chosen[0].hrefIn(preferredLang(c.Get(fiber.HeaderAcceptLanguage)))
 	c.Set(fiber.HeaderLocation, withQuery(target, passOnQuery(rawQuery)))
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.SendStatus(fiber.StatusTemporaryRedirect)
+}
+
+// hrefIn is the link's target in a language: the Vietnamese page as it is,
+// the English one with lang=en (as the linkset lists them).
+func (lk link) hrefIn(lang string) string {
+	if lang == "en" {
+		return withQuery(lk.Href, "lang=en")
+	}
+	return lk.Href
+}
+
+// preferredLang chooses vi or en by an Accept-Language header: the one with
+// the higher weight, the first listed on a tie; vi when it names neither.
+func preferredLang(header string) string {
+	best, bestQ := "vi", -1.0
+	for _, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if lang != "vi" && lang != "en" {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		if q > bestQ {
+			best, bestQ = lang, q
+		}
+	}
+	if bestQ == 0 {
+		return "vi"
+	}
+	return best
+}
+
+// multipleChoices answers 300 with the equally good links: a linkset for a
+// client that asks for one, else a page listing them.
+func (l *Lookup) multipleChoices(c *fiber.Ctx, anchor string, links []link, accept string) error {
+	c.Status(fiber.StatusMultipleChoices)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if accept == mimeLinkset || accept == fiber.MIMEApplicationJSON {
+		c.Set(fiber.HeaderContentType, mimeLinkset)
+		c.Append(fiber.HeaderLink, linksetContext)
+		return c.Send(linksetJSON(anchor, links))
+	}
+	lg := preferredLang(c.Get(fiber.HeaderAcceptLanguage))
+	var b strings.Builder
+	b.WriteString(`<!doctype html><html lang="` + lg + `"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`)
+	b.WriteString(`<link rel="stylesheet" href="/static/base.css"><link rel="stylesheet" href="/static/lookup/lookup.css"><title>` + html.EscapeString(messages[lg]["choices"]) + `</title></head>`)
+	b.WriteString(`<body><main class="narrow"><h1>` + html.EscapeString(messages[lg]["choices"]) + `</h1><ul id="choices">`)
+	for _, lk := range links {
+		title := lk.TitleVI
+		if lg == "en" {
+			title = lk.TitleEN
+		}
+		b.WriteString(`<li><a href="` + html.EscapeString(lk.hrefIn(lg)) + `">` + html.EscapeString(title) + `</a></li>`)
+	}
+	b.WriteString(`</ul></main></body></html>`)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.SendString(b.String())
+}
+
+// walkUpLinks are the links of a GTIN answering for an unknown lot under it:
+// the product's, with the default link (and verification) going to the
+// lot's own page, which says the lot is not registered.
+func (l *Lookup) walkUpLinks(base string, v *view, dl gs1.DigitalLink) []link {
+	links := slices.Clone(v.linksFor(l, base, ""))
+	page := base + "/v/" + v.Product.GTIN + "/" + url.PathEscape(dl.Lot)
+	if dl.Serial != "" {
+		page += "/" + url.PathEscape(dl.Serial)
+	}
+	for i := range links {
+		if links[i].Type == ltDefault || links[i].Type == ltVerificationService {
+			links[i].Href = page
+		}
+	}
+	return links
 }
 
 // badLink turns a Digital Link syntax error into a 400 that says what is wrong.
@@ -273,11 +377,26 @@ func linksetJSON(anchor string, links []link) []byte {
 			}
 			first = false
 			writeTarget(&b, lk.Href, lk.TitleVI, "vi", lk.Media)
+			if lt == ltDefault {
+				continue // exactly one default link; its variants follow under defaultLinkMulti
+			}
 			b.WriteByte(',')
 			writeTarget(&b, withQuery(lk.Href, "lang=en"), lk.TitleEN, "en", lk.Media)
 		}
 		if !first {
 			b.WriteByte(']')
+		}
+		if lt == ltDefault && !first {
+			for _, lk := range links {
+				if lk.Type == ltDefault {
+					b.WriteString(`,"` + vocab + "defaultLinkMulti" + `":[`)
+					writeTarget(&b, lk.Href, lk.TitleVI, "vi", lk.Media)
+					b.WriteByte(',')
+					writeTarget(&b, withQuery(lk.Href, "lang=en"), lk.TitleEN, "en", lk.Media)
+					b.WriteByte(']')
+					break
+				}
+			}
 		}
 	}
 	b.WriteString(`}]}`)
@@ -309,7 +428,12 @@ func (l *Lookup) description(c *fiber.Ctx) error {
 		"supportedLanguages": []string{"vi", "en"},
 		"linksetMediaType":   mimeLinkset,
 		"validatesSyntax":    true,
-		"contact":            base + "/",
-		"resolverVersion":    "1.2",
+		// A vCard-style object, as the description file's schema has it.
+		"contact": fiber.Map{
+			"fn":         "Sở Khoa học và Công nghệ tỉnh Đắk Lắk — tracereg",
+			"hasAddress": fiber.Map{"locality": "Buôn Ma Thuột", "region": "Đắk Lắk", "country-name": "Việt Nam"},
+			"hasURL":     base + "/report",
+		},
+		"resolverVersion": "1.2",
 	})
 }

@@ -39,8 +39,17 @@ func TestResolverConformance(t *testing.T) {
 		{"linkType traceability, query passed on without linkType", "GET", lot + "?linkType=gs1%3Atraceability&a=1", nil, 307, page + "?a=1#journey", ""},
 		{"linkType recallStatus", "GET", lot + "?linkType=gs1:recallStatus", nil, 307, page + "#recall", ""},
 		{"linkType verificationService", "GET", lot + "?linkType=gs1:verificationService", nil, 307, page, ""},
-		{"linkType not available falls back to the default", "GET", "/01/" + g + "?linkType=gs1:traceability", nil, 307, testBase + "/v/" + g, ""},
-		{"unknown linkType falls back to the default", "GET", lot + "?linkType=gs1:nonsense", nil, 307, page, ""},
+		{"a link type the key has none of is 404", "GET", "/01/" + g + "?linkType=gs1:traceability", nil, 404, "", ""},
+		{"an unknown link type is 404", "GET", lot + "?linkType=gs1:nutritionalInfo", nil, 404, "", ""},
+		{"link type as a full URI", "GET", lot + "?linkType=https://gs1.org/voc/pip", nil, 307, testBase + "/v/" + g, ""},
+		{"defaultLinkMulti is the default, negotiated", "GET", lot + "?linkType=gs1:defaultLinkMulti", []string{"Accept-Language", "en"}, 307, page + "?lang=en", ""},
+		{"Accept-Language picks the English default", "GET", lot, []string{"Accept-Language", "en-GB,en;q=0.9,vi;q=0.5"}, 307, page + "?lang=en", ""},
+		{"Accept-Language weights: Vietnamese wins", "GET", lot, []string{"Accept-Language", "en;q=0.4,vi"}, 307, page, ""},
+		{"Accept-Language picks the English pip", "GET", lot + "?linkType=gs1:pip", []string{"Accept-Language", "en"}, 307, testBase + "/v/" + g + "?lang=en", ""},
+		{"Accept-Language picks the English traceability", "GET", lot + "?linkType=gs1:traceability", []string{"Accept-Language", "en"}, 307, page + "?lang=en#journey", ""},
+		{"a language neither offered gets Vietnamese", "GET", lot, []string{"Accept-Language", "fr"}, 307, page, ""},
+		{"two equally good certificates: 300", "GET", lot + "?linkType=gs1:certificationInfo", nil, 300, "", "/c/VG-DEMO-2025-0117"},
+		{"300 as a linkset when asked", "GET", lot + "?linkType=gs1:certificationInfo", []string{"Accept", "application/linkset+json"}, 300, "", `voc/certificationInfo"`},
 		{"linkset by query", "GET", lot + "?linkType=linkset", nil, 200, "", `"linkset"`},
 		{"linkset by all", "GET", lot + "?linkType=all", nil, 200, "", `"linkset"`},
 		{"linkset by Accept", "GET", lot, []string{"Accept", "application/linkset+json"}, 200, "", `"anchor"`},
@@ -54,9 +63,11 @@ func TestResolverConformance(t *testing.T) {
 		{"unknown AI in the path", "GET", "/01/" + g + "/99/x", nil, 400, "", "key qualifier"},
 		{"bad data attribute", "GET", lot + "?17=261340", nil, 400, "", "AI 17"},
 		{"unknown GTIN", "GET", "/01/" + unknownGTIN(), nil, 404, "", "chưa được đăng ký"},
-		{"unknown lot", "GET", "/01/" + g + "/10/NOPE1", nil, 404, "", "not registered"},
-		{"unknown lot with markup", "GET", "/01/" + g + "/10/%3Cb%3Ex", nil, 404, "", "%3Cb%3Ex"},
-		{"serial never issued", "GET", lot + "/21/1", nil, 404, "", "serial"},
+		{"unknown lot walks up to the GTIN", "GET", "/01/" + g + "/10/NOPE1", nil, 307, testBase + "/v/" + g + "/NOPE1", ""},
+		{"unknown lot's pip is the product's", "GET", "/01/" + g + "/10/NOPE1?linkType=gs1:pip", nil, 307, testBase + "/v/" + g, ""},
+		{"unknown lot with markup walks up", "GET", "/01/" + g + "/10/%3Cb%3Ex", nil, 307, testBase + "/v/" + g + "/%3Cb%3Ex", ""},
+		{"serial never issued walks up to the lot", "GET", lot + "/21/1", nil, 307, page + "/1", ""},
+		{"unknown lot and serial walk up", "GET", "/01/" + g + "/10/NOPE1/21/7", nil, 307, testBase + "/v/" + g + "/NOPE1/7", ""},
 		{"serial without lot", "GET", "/01/" + g + "/21/1", nil, 404, "", "lot"},
 		{"no GTIN", "GET", "/01", nil, 400, "", "AI 01"},
 	}
@@ -72,6 +83,11 @@ func TestResolverConformance(t *testing.T) {
 			}
 			if tc.location != "" && r.Header.Get("Location") != tc.location {
 				t.Errorf("Location %q, want %q", r.Header.Get("Location"), tc.location)
+			}
+			if tc.status == 200 && strings.Contains(tc.target, "linkType=linkset") || tc.status == 300 && len(tc.header) > 0 {
+				if !strings.Contains(r.Header.Get("Link"), `rel="http://www.w3.org/ns/json-ld#context"`) {
+					t.Errorf("a linkset without the JSON-LD context Link: %q", r.Header.Get("Link"))
+				}
 			}
 			if tc.status == 307 || tc.status == 200 {
 				if link := r.Header.Get("Link"); !strings.Contains(link, `rel="linkset"`) || !strings.Contains(link, "linkType=linkset") {
@@ -173,7 +189,11 @@ func TestLinksetShape(t *testing.T) {
 	if ctx["anchor"] != testBase+e.lotPath() {
 		t.Errorf("anchor %v, want the uncompressed URI %s", ctx["anchor"], testBase+e.lotPath())
 	}
-	for _, rel := range []string{"pip", "verificationService", "traceability", "recallStatus", "defaultLink"} {
+	// Exactly one default link; its language variants under defaultLinkMulti.
+	if d := targets(t, ctx, "defaultLink"); len(d) != 1 || d[0].Href != testBase+"/v/"+g+"/"+registry.DemoRoastedLot {
+		t.Errorf("defaultLink %+v, want exactly one, the Vietnamese page", d)
+	}
+	for _, rel := range []string{"pip", "verificationService", "traceability", "recallStatus", "defaultLinkMulti"} {
 		ts := targets(t, ctx, rel)
 		if len(ts) != 2 {
 			t.Errorf("%s: %d targets, want one per language", rel, len(ts))
@@ -222,18 +242,21 @@ func TestResolverSerials(t *testing.T) {
 	}
 	e.lk.InvalidateAll()
 	page := testBase + "/v/" + e.roastedGTIN() + "/" + registry.DemoRoastedLot
-	// The printed codes resolve; the positions' numbers, a code never printed
-	// and malformed serials do not.
-	for serial, want := range map[string]int{codes[0]: 307, codes[2]: 307, "1": 404, "3": 404, "4": 404, "ABCDEFGHJKMN": 404,
-		strings.ToLower(codes[1]): 404, "0": 404, "01": 404, "-1": 404, "A%20B": 400, "1%2F2": 404} {
+	// Every well-formed serial resolves to its lot's page (walk-up); the page
+	// says when the serial was never issued.
+	for serial, issued := range map[string]bool{codes[0]: true, codes[2]: true, "1": false, "3": false, "4": false,
+		"ABCDEFGHJKMN": false, strings.ToLower(codes[1]): false, "0": false, "01": false, "-1": false, "1%2F2": false} {
 		r := do(t, e.app, "GET", e.lotPath()+"/21/"+serial)
-		if r.Status != want {
-			t.Errorf("serial %q: status %d, want %d", serial, r.Status, want)
+		if r.Status != 307 || r.Header.Get("Location") != page+"/"+serial {
+			t.Errorf("serial %q: status %d, Location %q", serial, r.Status, r.Header.Get("Location"))
+			continue
 		}
-		if want == 307 && r.Header.Get("Location") != page+"/"+serial {
-			t.Errorf("serial %q: Location %q", serial, r.Header.Get("Location"))
+		h := do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/"+registry.DemoRoastedLot+"/"+serial)
+		if warned := strings.Contains(h.Body, `id="never-issued"`); h.Status != 200 || warned == issued {
+			t.Errorf("serial %q page: status %d, never-issued warning %v", serial, h.Status, warned)
 		}
 	}
+	wantStatus(t, do(t, e.app, "GET", e.lotPath()+"/21/A%20B"), 400)
 	// Codes are random: no two alike, none shaped like a position.
 	seen := map[string]bool{}
 	for _, c := range codes {
@@ -272,6 +295,20 @@ func TestWellKnownDescription(t *testing.T) {
 	keys, _ := d["supportedPrimaryKeys"].([]any)
 	if len(keys) != 1 || keys[0] != "01" {
 		t.Errorf("supportedPrimaryKeys %v", d["supportedPrimaryKeys"])
+	}
+	// The rules of the description file's schema this file must keep: the
+	// contact is an object with a formatted name and an address.
+	contact, ok := d["contact"].(map[string]any)
+	if !ok || contact["fn"] == "" || contact["fn"] == nil {
+		t.Fatalf("contact %v: want an object with fn", d["contact"])
+	}
+	if addr, ok := contact["hasAddress"].(map[string]any); !ok || addr["country-name"] == nil {
+		t.Errorf("contact.hasAddress %v: want an address object", contact["hasAddress"])
+	}
+	for _, k := range []string{"name", "resolverRoot", "supportedPrimaryKeys", "supportedLinkType", "linkTypeDefaultCanBeLinkset"} {
+		if d[k] == nil {
+			t.Errorf("description lacks %s", k)
+		}
 	}
 }
 

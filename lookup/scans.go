@@ -175,6 +175,22 @@ func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM 
 	return sv
 }
 
+// countUnissued counts a scan of a serial the lot never issued, under one
+// key per lot (its Digital Link with "/21/" and no serial): the inspectors
+// see how often a lot's codes are faked, and made-up serials do not each
+// become a counter of their own.
+func (l *Lookup) countUnissued(c *fiber.Ctx, v *view) {
+	if l.scans == nil {
+		return
+	}
+	key := v.link().Path() + "/21/"
+	if v.link().GTIN == "" {
+		key = "/l/" + v.Batch.ShortCode + "/21/"
+	}
+	now := l.cfg.Clock.Now()
+	l.scans.record(key, l.place(c), registry.ScanClient(l.cfg.ScanKey, c.IP(), registry.VietnamDate(now)), now)
+}
+
 // place is the client's province as a trusted reverse proxy gives it in
 // the configured header, else "": what a client says of itself is not
 // believed, or anyone could plant scans in other provinces.

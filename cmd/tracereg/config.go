@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -31,9 +32,10 @@ type Config struct {
 	S3UseTLS       bool
 	S3Region       string
 	TrustedProxies []string
-	JWTKey         []byte // Ed25519 seed; empty: generated into the data directory
-	PlaceHeader    string // header a trusted proxy gives the client's province in
-	PublicRate     int    // public requests a minute per address; negative: no limit
+	JWTKey         []byte           // Ed25519 seed; empty: generated into the data directory
+	TLSCert        *tls.Certificate // from TRACEREG_TLS_CERT_FILE and TRACEREG_TLS_KEY_FILE; nil: plain HTTP
+	PlaceHeader    string           // header a trusted proxy gives the client's province in
+	PublicRate     int              // public requests a minute per address; negative: no limit
 	// Calendar and Inbox set the conformity announcement deadlines.
 	Calendar registry.WorkCalendar
 	Inbox    registry.InboxRules
@@ -57,6 +59,8 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"S3_USE_TLS", "false", "true to reach S3 over HTTPS"},
 	{"S3_REGION", "", "S3 region, if the service needs one"},
 	{"TRACEREG_TRUSTED_PROXIES", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+	{"TRACEREG_TLS_CERT_FILE", "", "PEM certificate chain: with TRACEREG_TLS_KEY_FILE, PORT serves HTTPS (TLS 1.2 or later) and answers carry HSTS; unset: plain HTTP, for a TLS proxy in front"},
+	{"TRACEREG_TLS_KEY_FILE", "", "PEM private key of TRACEREG_TLS_CERT_FILE"},
 	{"TRACEREG_PLACE_HEADER", "", "request header in which a trusted proxy (TRACEREG_TRUSTED_PROXIES) gives the client's province as ISO 3166-2:VN (VN-33); unset: scans record no place. Clients' own hints are never believed"},
 	{"TRACEREG_PUBLIC_RATE_LIMIT", "600", "public requests (resolver, lot pages, QR images, certificate search, reports) one address may make a minute; -1 turns the limit off"},
 	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
@@ -144,6 +148,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, bad("TRACEREG_TRUSTED_PROXIES", fmt.Sprintf("has %q, which is neither an IP address nor a CIDR", p))
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	certFile, keyFile := getenv("TRACEREG_TLS_CERT_FILE"), getenv("TRACEREG_TLS_KEY_FILE")
+	switch {
+	case certFile != "" && keyFile == "":
+		return c, bad("TRACEREG_TLS_KEY_FILE", "is required with TRACEREG_TLS_CERT_FILE")
+	case certFile == "" && keyFile != "":
+		return c, bad("TRACEREG_TLS_CERT_FILE", "is required with TRACEREG_TLS_KEY_FILE")
+	case certFile != "":
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return c, bad("TRACEREG_TLS_CERT_FILE", fmt.Sprintf("and TRACEREG_TLS_KEY_FILE must be a readable PEM certificate and its key: %v", err))
+		}
+		c.TLSCert = &cert
 	}
 	c.PlaceHeader = getenv("TRACEREG_PLACE_HEADER")
 	if c.PlaceHeader != "" && !validHeaderName(c.PlaceHeader) {

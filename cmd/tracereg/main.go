@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -275,7 +276,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 	if err != nil {
 		return fmt.Errorf("PORT/HOST: cannot listen on %s: %w", addr, err)
 	}
-	logger.Info("serving", "addr", "http://"+ln.Addr().String(), "version", version, "public_base_url", cfg.PublicBaseURL,
+	scheme := "http://"
+	if cfg.TLSCert != nil {
+		scheme = "https://"
+		ln = tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*cfg.TLSCert},
+			NextProtos: []string{"http/1.1"}})
+	}
+	logger.Info("serving", "addr", scheme+ln.Addr().String(), "version", version, "public_base_url", cfg.PublicBaseURL,
 		"database", map[bool]string{true: "embedded", false: "mongodb"}[cfg.MongoURI == ""],
 		"documents", map[bool]string{true: "disk", false: "s3"}[cfg.S3Endpoint == ""])
 	errc := make(chan error, 1)

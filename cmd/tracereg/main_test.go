@@ -51,6 +51,11 @@ func TestLoadConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"TRACEREG_ASK_DAYS", "three", "TRACEREG_ASK_DAYS"},
 		{"TRACEREG_RECEIPT_DAYS", "61", "TRACEREG_RECEIPT_DAYS"},
 		{"TRACEREG_RECEIPT_FORMAT", "TBTN-{year}", "TRACEREG_RECEIPT_FORMAT"},
+		{"TRACEREG_TLS_CERT_FILE", "/nonexistent/cert.pem", "TRACEREG_TLS_KEY_FILE"},
+		{"TRACEREG_TLS_KEY_FILE", "/nonexistent/key.pem", "TRACEREG_TLS_CERT_FILE"},
+		{"TRACEREG_PLACE_HEADER", "X Geo", "TRACEREG_PLACE_HEADER"},
+		{"TRACEREG_PUBLIC_RATE_LIMIT", "0", "TRACEREG_PUBLIC_RATE_LIMIT"},
+		{"TRACEREG_PUBLIC_RATE_LIMIT", "many", "TRACEREG_PUBLIC_RATE_LIMIT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {
@@ -59,6 +64,14 @@ func TestLoadConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 				t.Fatalf("LoadConfig(%s=%q) = %v, want an error naming %s", c.name, c.value, err, c.wantVar)
 			}
 		})
+	}
+	// A certificate and key that cannot be loaded name the certificate variable.
+	dir := t.TempDir()
+	os.WriteFile(dir+"/cert.pem", []byte("not a certificate"), 0o600)
+	os.WriteFile(dir+"/key.pem", []byte("not a key"), 0o600)
+	if _, err := LoadConfig(env("TRACEREG_TLS_CERT_FILE", dir+"/cert.pem", "TRACEREG_TLS_KEY_FILE", dir+"/key.pem")); err == nil ||
+		!strings.Contains(err.Error(), "TRACEREG_TLS_CERT_FILE") {
+		t.Errorf("unloadable TLS files: %v", err)
 	}
 	// S3 settings depend on each other.
 	for _, pairs := range [][]string{

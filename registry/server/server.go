@@ -141,6 +141,9 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	c.Set("X-Frame-Options", "DENY")
+	if c.Protocol() == "https" { // HSTS only over TLS (here, or at a trusted proxy)
+		c.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	if err := c.Next(); err != nil {
 		// The error page is written here, so it gets the policy too.
 		if herr := c.App().ErrorHandler(c, err); herr != nil {

@@ -67,7 +67,7 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 	base := l.base(c)
 	anchor := base + gs1.DigitalLink{GTIN: dl.GTIN, Variant: dl.Variant, Lot: dl.Lot, Serial: dl.Serial}.Path()
 	c.Set(fiber.HeaderLink, "<"+anchor+"?"+linksetQuery+`>; rel="linkset"; type="`+mimeLinkset+`"`)
-	c.Vary(fiber.HeaderAccept)
+	c.Vary(fiber.HeaderAccept, fiber.HeaderAcceptLanguage)
 
 	if dl.Serial != "" && dl.Lot == "" {
 		return notFound("Serial numbers are registered per lot: this code has a serial (21) but no lot (10).",
@@ -105,20 +105,27 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 	if want == ltDefaultMulti {
 		want = ltDefault // its variants are the default link's languages, negotiated below
 	}
-	var chosen []link
-	for _, lk := range links {
-		if lk.Type == want {
-			chosen = append(chosen, lk)
+	first, n := -1, 0 // no slice on the busy path: most keys have one link of a type
+	for i := range links {
+		if links[i].Type == want {
+			if n++; first < 0 {
+				first = i
+			}
 		}
 	}
-	c.Vary(fiber.HeaderAcceptLanguage)
 	switch {
-	case len(chosen) == 0:
+	case n == 0:
 		return notFound("This code has no link of type "+linkType+".", "Mã này không có liên kết loại "+linkType+".")
-	case len(chosen) > 1:
+	case n > 1:
+		var chosen []link
+		for _, lk := range links {
+			if lk.Type == want {
+				chosen = append(chosen, lk)
+			}
+		}
 		return l.multipleChoices(c, anchor, chosen, accept)
 	}
-	target := chosen[0].hrefIn(preferredLang(c.Get(fiber.HeaderAcceptLanguage)))
+	target := links[first].hrefIn(preferredLang(c.Get(fiber.HeaderAcceptLanguage)))
 	c.Set(fiber.HeaderLocation, withQuery(target, passOnQuery(rawQuery)))
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.SendStatus(fiber.StatusTemporaryRedirect)
@@ -136,6 +143,9 @@ func (lk link) hrefIn(lang string) string {
 // preferredLang chooses vi or en by an Accept-Language header: the one with
 // the higher weight, the first listed on a tie; vi when it names neither.
 func preferredLang(header string) string {
+	if header == "" {
+		return "vi"
+	}
 	best, bestQ := "vi", -1.0
 	for _, part := range strings.Split(header, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")

@@ -61,7 +61,7 @@ func (d *DB) RecordScans(ctx context.Context, tallies []registry.ScanTally) erro
 					}
 				}
 				if registry.ValidProvince(t.Province) && fresh > 0 {
-					if s.FirstProvince == "" && s.Clients == 0 {
+					if s.FirstProvince == "" { // the first place a client came from
 						s.FirstProvince = t.Province
 					}
 					if s.Provinces == nil {

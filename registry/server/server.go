@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -29,6 +30,10 @@ type Config struct {
 	TrustedProxies []string
 	// BodyLimit caps every request body; uploads are the largest.
 	BodyLimit int
+	// RequestTimeout bounds the work of one request: its context ends, so a
+	// request its client gave up on stops reading the database (default
+	// 30 s). Imports get ImportTimeout (default 15 minutes).
+	RequestTimeout, ImportTimeout time.Duration
 }
 
 // New returns the app with middleware, the error handler and /healthz, /readyz.
@@ -60,6 +65,7 @@ func New(cfg Config) (*fiber.App, error) {
 		RequestLogger(c, cfg.Logger).Error("panic", "panic", e)
 	}}))
 	app.Use(securityHeaders)
+	app.Use(deadline(cmp.Or(cfg.RequestTimeout, 30*time.Second), cmp.Or(cfg.ImportTimeout, 15*time.Minute)))
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
@@ -120,6 +126,23 @@ func accessLog(log *slog.Logger) fiber.Handler {
 			slog.String("ip", c.IP()),
 		)
 		return nil
+	}
+}
+
+// deadline ends each request's context after timeout, an import's after
+// importTimeout (its path ends in ":import", or it is the workspaces'
+// import form): the database work a request starts cannot outlive it by
+// much, whoever stopped waiting. Store errors from an ended context answer 503.
+func deadline(timeout, importTimeout time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		d := timeout
+		if p := c.Path(); strings.HasSuffix(p, ":import") || strings.HasPrefix(p, "/w/import") {
+			d = importTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -167,5 +168,44 @@ func TestStaticFiles(t *testing.T) {
 		if resp, _ := do(t, app, "GET", p); resp.StatusCode != 404 {
 			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
 		}
+	}
+}
+
+// Every request's context ends after the request timeout (an import's after
+// the import timeout), so database work started by a request the client gave
+// up on stops; a store call that ran past it answers 503, not 500.
+func TestRequestsHaveADeadline(t *testing.T) {
+	docs, err := disk.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := recordstest.New(t)
+	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: slog.New(slog.DiscardHandler),
+		RequestTimeout: 50 * time.Millisecond, ImportTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := func(c *fiber.Ctx) error {
+		d, ok := c.UserContext().Deadline()
+		if !ok {
+			return c.SendString("none")
+		}
+		return c.SendString(time.Until(d).Round(time.Minute).String())
+	}
+	app.Get("/api/v1/things", left)
+	app.Post(`/api/v1/batches\:import`, left)
+	app.Get("/api/v1/slow", func(c *fiber.Ctx) error {
+		<-c.UserContext().Done() // a long scan, cut when the request's time is up
+		_, err := db.FindBatch(c.UserContext(), "0123456789abcdef01234567")
+		return err
+	})
+	if _, body := do(t, app, "GET", "/api/v1/things"); body != "0s" {
+		t.Errorf("a request's deadline is %q away, want within the 50 ms timeout", body)
+	}
+	if _, body := do(t, app, "POST", "/api/v1/batches:import"); body != "1h0m0s" {
+		t.Errorf("an import's deadline is %q away, want the hour of ImportTimeout", body)
+	}
+	if resp, body := do(t, app, "GET", "/api/v1/slow"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a store call past the deadline: %d %s, want 503", resp.StatusCode, body)
 	}
 }

@@ -182,6 +182,13 @@ func TestPublicRateLimit(t *testing.T) {
 		t.Fatalf("past the limit: %d, Retry-After %q", r.Status, r.Header.Get("Retry-After"))
 	}
 	wantStatus(t, do(t, app, "GET", e.lotPage(), "X-Forwarded-For", "192.0.2.11"), 200)
+	// Each request counts once, whatever its family (/photo also starts with /p).
+	for range 2 {
+		do(t, app, "GET", "/photo/ZZZZZZZZZZ", "X-Forwarded-For", "192.0.2.12")
+	}
+	for range 3 {
+		wantStatus(t, do(t, app, "GET", e.lotPage(), "X-Forwarded-For", "192.0.2.12"), 200)
+	}
 }
 
 // blockingScans never finishes a write until released: the queue fills.

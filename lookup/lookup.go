@@ -249,8 +249,15 @@ func (l *Lookup) ScanStats() (queued, written, dropped int64) {
 	return l.scans.stats()
 }
 
-// publicPrefixes are the route families anyone may call, rate-limited per address.
-var publicPrefixes = []string{"/01", "/.well-known", "/v", "/p", "/l", "/photo", "/c", "/qr", "/report"}
+// publicFamilies are the first path segments of the routes anyone may
+// call, rate-limited per address. (Fiber's Use matches a bare prefix, so
+// "/l" would also take /labels and /login, and /photo twice.)
+var publicFamilies = map[string]bool{"01": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true}
+
+func publicRoute(path string) bool {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return publicFamilies[first]
+}
 
 func (l *Lookup) routes(app *fiber.App) {
 	if l.cfg.RateLimit > 0 {
@@ -262,9 +269,12 @@ func (l *Lookup) routes(app *fiber.App) {
 					"Quá nhiều yêu cầu từ mạng của bạn; vui lòng đợi một phút rồi thử lại.")
 			},
 		})
-		for _, prefix := range publicPrefixes {
-			app.Use(prefix, limit)
-		}
+		app.Use(func(c *fiber.Ctx) error {
+			if publicRoute(c.Path()) {
+				return limit(c)
+			}
+			return c.Next()
+		})
 	}
 	app.Use("/01", cors)
 	app.Use("/.well-known/gs1resolver", cors)

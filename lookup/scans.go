@@ -144,18 +144,12 @@ func (s *scanLogger) close(ctx context.Context) error {
 // serialView logs this scan and shows the code's counters, read through the
 // cache (the counts lag by up to the cache TTL plus one flush).
 func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM {
-	dl := v.link()
-	dl.Serial = serial
-	key := dl.Path()
-	if dl.GTIN == "" {
-		key = "/l/" + v.Batch.ShortCode + "/21/" + serial
-	}
+	key := scanKey(v, serial)
 	sv := &serialVM{Serial: serial}
 	if l.scans == nil {
 		return sv
 	}
-	now := l.cfg.Clock.Now()
-	l.scans.record(key, l.place(c), registry.ScanClient(l.cfg.ScanKey, c.IP(), registry.VietnamDate(now)), now)
+	l.recordScan(c, key)
 	st, _, err := l.cache.get("s:"+key, l.cfg.LoadTimeout, func(ctx context.Context) (any, error) {
 		return l.cfg.Scans.ScanStats(ctx, key)
 	})
@@ -180,13 +174,27 @@ func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM 
 // see how often a lot's codes are faked, and made-up serials do not each
 // become a counter of their own.
 func (l *Lookup) countUnissued(c *fiber.Ctx, v *view) {
-	if l.scans == nil {
-		return
+	if l.scans != nil {
+		l.recordScan(c, scanKey(v, ""))
 	}
-	key := v.link().Path() + "/21/"
-	if v.link().GTIN == "" {
-		key = "/l/" + v.Batch.ShortCode + "/21/"
+}
+
+// scanKey is the counter key of a lot's serial: its Digital Link, or the
+// short path of a lot without GTIN; serial "" is the lot's "/21/" key.
+func scanKey(v *view, serial string) string {
+	dl := v.link()
+	switch {
+	case dl.GTIN == "":
+		return "/l/" + v.Batch.ShortCode + "/21/" + serial
+	case serial == "":
+		return dl.Path() + "/21/"
 	}
+	dl.Serial = serial
+	return dl.Path()
+}
+
+// recordScan queues one scan of key by this request's client and place.
+func (l *Lookup) recordScan(c *fiber.Ctx, key string) {
 	now := l.cfg.Clock.Now()
 	l.scans.record(key, l.place(c), registry.ScanClient(l.cfg.ScanKey, c.IP(), registry.VietnamDate(now)), now)
 }

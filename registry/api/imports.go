@@ -42,20 +42,11 @@ func (a *API) mountImports(g fiber.Router) {
 // all: bulk.Gate), waiting up to two minutes for one of the few. It
 // returns the release.
 func (a *API) importSlot(c *fiber.Ctx) (func(), error) {
-	release, err := a.imports.Enter(c.UserContext(), importer(actor(c)), 2*time.Minute)
+	release, err := a.imports.Enter(c.UserContext(), bulk.Key(actor(c)), 2*time.Minute)
 	if registry.ErrorCode(err) == registry.ETOOMANY {
 		c.Set(fiber.HeaderRetryAfter, "30")
 	}
 	return release, err
-}
-
-// importer names whose import slot a caller takes: the enterprise, or the
-// user for staff, who import for no one enterprise.
-func importer(me registry.Actor) string {
-	if me.EnterpriseID != "" {
-		return "enterprise:" + me.EnterpriseID
-	}
-	return "user:" + me.UserID
 }
 
 func templateHandler(k bulk.Kind) fiber.Handler {

@@ -78,6 +78,23 @@ func mountResource[T any](a *API, g fiber.Router, r resource[T]) {
 
 // load finds the record and checks the caller may take action on it; a
 // record the caller may not even read is not found.
+// loadForChange is load for a change that needs If-Match: it also returns
+// the version the caller read, errStale when the record moved on since.
+func loadForChange[T any](c *fiber.Ctx, r resource[T], id, action string) (*T, int, error) {
+	cur, err := load(c, r, id, action)
+	if err != nil {
+		return nil, 0, err
+	}
+	read, err := ifMatch(c, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if read != versionOf(cur) {
+		return nil, 0, errStale
+	}
+	return cur, read, nil
+}
+
 func load[T any](c *fiber.Ctx, r resource[T], id, action string) (*T, error) {
 	me := actor(c)
 	if me.Anonymous() {

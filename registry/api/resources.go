@@ -193,10 +193,8 @@ func (a *API) mountResources(g fiber.Router) {
 	})
 	mountResource(a, g, resource[registry.ConformityAnnouncement]{
 		kind: registry.KindAnnouncement, path: "/announcements", tag: "announcements",
-		target: func(x *registry.ConformityAnnouncement) registry.Resource {
-			return registry.Resource{Kind: registry.KindAnnouncement, EnterpriseID: x.EnterpriseID}
-		},
-		find: s.FindAnnouncement, update: s.UpdateAnnouncement, deletable: true,
+		target: announcementTarget,
+		find:   s.FindAnnouncement, update: s.UpdateAnnouncement, deletable: true,
 		create: func(ctx context.Context, x *registry.ConformityAnnouncement) error {
 			x.History = nil // the service writes the first entry
 			if me, _ := registry.ActorFrom(ctx); me.Role == registry.RoleEnterprise &&
@@ -284,6 +282,10 @@ type recallRequest struct {
 	On     registry.Date `json:"on"`
 }
 
+func announcementTarget(x *registry.ConformityAnnouncement) registry.Resource {
+	return registry.Resource{Kind: registry.KindAnnouncement, EnterpriseID: x.EnterpriseID}
+}
+
 func batchResource(a *API) resource[registry.Batch] {
 	return resource[registry.Batch]{kind: registry.KindBatch, find: a.store.FindBatch,
 		target: func(b *registry.Batch) registry.Resource {
@@ -297,16 +299,9 @@ func (a *API) certificateStatus(c *fiber.Ctx) error {
 		target: func(x *registry.Certificate) registry.Resource {
 			return registry.Resource{Kind: registry.KindCertificate, EnterpriseID: x.HolderID, BodyID: x.BodyID}
 		}}
-	cur, err := load(c, r, id, registry.ActDecide)
+	cur, read, err := loadForChange(c, r, id, registry.ActDecide)
 	if err != nil {
 		return err
-	}
-	read, err := ifMatch(c, id)
-	if err != nil {
-		return err
-	}
-	if read != cur.Version {
-		return errStale
 	}
 	var req statusRequest
 	if err := decodeJSON(c, &req, 16<<10); err != nil {
@@ -334,20 +329,10 @@ func (a *API) announcementTransition(c *fiber.Ctx) error {
 		return fieldErr("action", "one_of", "must be one of submit, resubmit, withdraw, request_missing_items, issue_receipt, reject",
 			"phải là một trong submit, resubmit, withdraw, request_missing_items, issue_receipt, reject")
 	}
-	r := resource[registry.ConformityAnnouncement]{kind: registry.KindAnnouncement, find: a.store.FindAnnouncement,
-		target: func(x *registry.ConformityAnnouncement) registry.Resource {
-			return registry.Resource{Kind: registry.KindAnnouncement, EnterpriseID: x.EnterpriseID}
-		}}
-	cur, err := load(c, r, id, action)
+	r := resource[registry.ConformityAnnouncement]{kind: registry.KindAnnouncement, find: a.store.FindAnnouncement, target: announcementTarget}
+	cur, read, err := loadForChange(c, r, id, action)
 	if err != nil {
 		return err
-	}
-	read, err := ifMatch(c, id)
-	if err != nil {
-		return err
-	}
-	if read != cur.Version {
-		return errStale
 	}
 	next, err := a.store.TransitionAnnouncement(c.UserContext(), id, read, t)
 	if err != nil {
@@ -362,16 +347,9 @@ func (a *API) announcementTransition(c *fiber.Ctx) error {
 
 func (a *API) recallBatch(c *fiber.Ctx) error {
 	id := c.Params("id")
-	cur, err := load(c, batchResource(a), id, registry.ActRecall)
+	cur, _, err := loadForChange(c, batchResource(a), id, registry.ActRecall)
 	if err != nil {
 		return err
-	}
-	read, err := ifMatch(c, id)
-	if err != nil {
-		return err
-	}
-	if read != cur.Version {
-		return errStale
 	}
 	var req recallRequest
 	if err := decodeJSON(c, &req, 16<<10); err != nil {

@@ -26,6 +26,15 @@ type tenantSlot struct {
 	users int
 }
 
+// Key names whose turn an import by me takes: its enterprise, or the user
+// for staff, who import for no one enterprise.
+func Key(me registry.Actor) string {
+	if me.EnterpriseID != "" {
+		return "enterprise:" + me.EnterpriseID
+	}
+	return "user:" + me.UserID
+}
+
 // NewGate lets max imports write at once.
 func NewGate(max int) *Gate {
 	return &Gate{all: make(chan struct{}, max), tenants: map[string]*tenantSlot{}}

@@ -165,22 +165,28 @@ func (d *DB) RotateRefreshToken(ctx context.Context, hash string, now time.Time)
 // transaction where the engine has them.
 func (d *DB) revokeFamily(ctx context.Context, family string) error {
 	return d.eng.Tx(ctx, func(ctx context.Context) error {
-		q := store.Query{Collection: colRefreshTokens, Where: []store.Cond{store.Eq("family_id", family)}}
-		return each(ctx, d, q, func(t *refreshDoc) error {
-			if t.Revoked {
-				return nil
+		return d.revokeTokens(ctx, store.Eq("family_id", family))
+	})
+}
+
+// revokeTokens marks revoked every refresh token the indexed equality
+// selects (revoking does not change the index key, so the cursor stays good).
+func (d *DB) revokeTokens(ctx context.Context, by store.Cond) error {
+	q := store.Query{Collection: colRefreshTokens, Where: []store.Cond{by}}
+	return each(ctx, d, q, func(t *refreshDoc) error {
+		if t.Revoked {
+			return nil
+		}
+		return d.rewrite(ctx, colRefreshTokens, t.Hash, func(raw bson.Raw, next int64) (any, error) {
+			if raw == nil {
+				return nil, nil // swept meanwhile
 			}
-			return d.rewrite(ctx, colRefreshTokens, t.Hash, func(raw bson.Raw, next int64) (any, error) {
-				if raw == nil {
-					return nil, nil // swept meanwhile
-				}
-				cur, err := decode[refreshDoc](raw)
-				if err != nil || cur.Revoked {
-					return nil, err
-				}
-				cur.Revoked, cur.Version = true, next
-				return cur, nil
-			})
+			cur, err := decode[refreshDoc](raw)
+			if err != nil || cur.Revoked {
+				return nil, err
+			}
+			cur.Revoked, cur.Version = true, next
+			return cur, nil
 		})
 	})
 }
@@ -192,24 +198,7 @@ func (d *DB) revokeCredentials(ctx context.Context, userID string) error {
 	if err := d.DeleteUserSessions(ctx, userID); err != nil {
 		return err
 	}
-	tokens := store.Query{Collection: colRefreshTokens, Where: []store.Cond{store.Eq("user_id", userID)}}
-	err := each(ctx, d, tokens, func(t *refreshDoc) error {
-		if t.Revoked {
-			return nil
-		}
-		return d.rewrite(ctx, colRefreshTokens, t.Hash, func(raw bson.Raw, next int64) (any, error) {
-			if raw == nil {
-				return nil, nil
-			}
-			cur, err := decode[refreshDoc](raw)
-			if err != nil || cur.Revoked {
-				return nil, err
-			}
-			cur.Revoked, cur.Version = true, next
-			return cur, nil
-		})
-	})
-	if err != nil {
+	if err := d.revokeTokens(ctx, store.Eq("user_id", userID)); err != nil {
 		return err
 	}
 	keys := store.Query{Collection: colAPIKeys, Where: []store.Cond{store.Eq("user_id", userID)}}

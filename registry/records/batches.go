@@ -347,6 +347,7 @@ func (d *DB) Genealogy(ctx context.Context, batchID, direction string, depth int
 	seen := map[string]bool{root.ID: true}
 	frontier := []string{root.ID}
 	chain := d.supplyChain()
+	chain.lots[root.ID] = root // the walk's lots are read once, by the chain
 	for level := 0; level < depth && len(frontier) > 0; level++ {
 		links, err := d.neighbours(ctx, frontier, direction, chain)
 		if err != nil {
@@ -364,12 +365,15 @@ func (d *DB) Genealogy(ctx context.Context, batchID, direction string, depth int
 				next = append(next, far)
 			}
 		}
-		if len(next) > 0 {
-			batches, err := getMany[registry.Batch](ctx, d, colBatches, next)
+		// In ID order; the upstream walk has read them already, checking inputs.
+		for _, id := range slices.Sorted(slices.Values(next)) {
+			b, err := chain.lot(ctx, id)
 			if err != nil {
 				return nil, err
 			}
-			g.Batches = append(g.Batches, batches...)
+			if b != nil {
+				g.Batches = append(g.Batches, b)
+			}
 		}
 		frontier = next
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
@@ -38,12 +40,9 @@ func (s *stuckStore) ListBatches(ctx context.Context, f registry.BatchFilter) ([
 	return s.DB.ListBatches(ctx, f)
 }
 
-// Once the statistics have been computed, a stuck database never makes the
-// public page wait or answer 503: it shows the last snapshot, and many
-// requests start one reload between them, not one each.
-func TestPublicPageServesTheLastSnapshot(t *testing.T) {
-	db := &stuckStore{DB: recordstest.New(t), release: make(chan struct{})}
-	defer close(db.release)
+// stuckApp mounts the statistics on db with a cache TTL and a first-load wait.
+func stuckApp(t *testing.T, db *stuckStore, ttl, loadTimeout time.Duration) *fiber.App {
+	t.Helper()
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -53,11 +52,21 @@ func TestPublicPageServesTheLastSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ttl := 50 * time.Millisecond
 	if err := stats.Mount(app, stats.Config{Store: db, Clock: registry.FixedClock(testNow), Logger: log,
-		CacheTTL: ttl, LoadTimeout: time.Minute, RefreshTimeout: time.Minute}); err != nil {
+		CacheTTL: ttl, LoadTimeout: loadTimeout, RefreshTimeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
+	return app
+}
+
+// Once the statistics have been computed, a stuck database never makes the
+// public page wait or answer 503: it shows the last snapshot, and many
+// requests start one reload between them, not one each.
+func TestPublicPageServesTheLastSnapshot(t *testing.T) {
+	db := &stuckStore{DB: recordstest.New(t), release: make(chan struct{})}
+	defer close(db.release)
+	ttl := 50 * time.Millisecond
+	app := stuckApp(t, db, ttl, time.Minute)
 	if resp, body := get(t, app, "/thong-ke"); resp.StatusCode != 200 {
 		t.Fatalf("first load: %d %.300s", resp.StatusCode, body)
 	}
@@ -82,19 +91,7 @@ func TestPublicPageServesTheLastSnapshot(t *testing.T) {
 func TestSlowFirstLoadContinuesInTheBackground(t *testing.T) {
 	db := &stuckStore{DB: recordstest.New(t), release: make(chan struct{})}
 	db.stuck.Store(true)
-	docs, err := disk.New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	app, err := server.New(server.Config{Store: db, Documents: docs, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := stats.Mount(app, stats.Config{Store: db, Clock: registry.FixedClock(testNow), Logger: log,
-		CacheTTL: time.Minute, LoadTimeout: 20 * time.Millisecond, RefreshTimeout: time.Minute}); err != nil {
-		t.Fatal(err)
-	}
+	app := stuckApp(t, db, time.Minute, 20*time.Millisecond)
 	for i := range 5 {
 		resp, err := app.Test(httptest.NewRequest("GET", "/thong-ke", nil), 5000)
 		if err != nil || resp.StatusCode != 503 {

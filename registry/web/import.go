@@ -240,11 +240,7 @@ func (w *Web) impUpload(c *fiber.Ctx) error {
 // impWrite writes the rows, one of few imports at a time, with the audit
 // entries the API writes.
 func (w *Web) impWrite(c *fiber.Ctx, k bulk.Kind, in *bulk.Input) (*bulk.Report, error) {
-	key := "user:" + actor(c).UserID
-	if e := actor(c).EnterpriseID; e != "" {
-		key = "enterprise:" + e
-	}
-	release, err := w.imports.Enter(ctx(c), key, 2*time.Minute)
+	release, err := w.imports.Enter(ctx(c), bulk.Key(actor(c)), 2*time.Minute)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ type Config struct {
 	TLSCert        *tls.Certificate // from TRACEREG_TLS_CERT_FILE and TRACEREG_TLS_KEY_FILE; nil: plain HTTP
 	PlaceHeader    string           // header a trusted proxy gives the client's province in
 	PublicRate     int              // public requests a minute per address; negative: no limit
+	APIRate        int              // API requests a minute per caller; negative: no limit
 	// Calendar and Inbox set the conformity announcement deadlines.
 	Calendar registry.WorkCalendar
 	Inbox    registry.InboxRules
@@ -63,6 +64,7 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"TRACEREG_TLS_KEY_FILE", "", "PEM private key of TRACEREG_TLS_CERT_FILE"},
 	{"TRACEREG_PLACE_HEADER", "", "request header in which a trusted proxy (TRACEREG_TRUSTED_PROXIES) gives the client's province as ISO 3166-2:VN (VN-33); unset: scans record no place. Clients' own hints are never believed"},
 	{"TRACEREG_PUBLIC_RATE_LIMIT", "600", "public requests (resolver, lot pages, QR images, certificate search, reports) one address may make a minute; -1 turns the limit off"},
+	{"TRACEREG_API_RATE_LIMIT", "1200", "API requests one caller (user, else address) may make a minute on one replica; -1 turns the limit off"},
 	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
 	{"TRACEREG_HOLIDAYS_FILE", "(built in)", "file of public holidays and make-up working days for announcement deadlines, one a line: `2026-02-16 off Tết`, `2025-02-08 work làm bù` (or JSON); unset: Vietnam's holidays 2025–2027"},
 	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
@@ -166,12 +168,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlaceHeader != "" && !validHeaderName(c.PlaceHeader) {
 		return c, bad("TRACEREG_PLACE_HEADER", "must be a header name: letters, digits and dashes")
 	}
-	if v := getenv("TRACEREG_PUBLIC_RATE_LIMIT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n == 0 || n < -1 || n > 1000000 {
-			return c, bad("TRACEREG_PUBLIC_RATE_LIMIT", fmt.Sprintf("must be a whole number of requests a minute from 1 to 1000000, or -1 for no limit, got %q", v))
+	for _, r := range []struct {
+		name string
+		to   *int
+	}{{"TRACEREG_PUBLIC_RATE_LIMIT", &c.PublicRate}, {"TRACEREG_API_RATE_LIMIT", &c.APIRate}} {
+		if v := getenv(r.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n == 0 || n < -1 || n > 1000000 {
+				return c, bad(r.name, fmt.Sprintf("must be a whole number of requests a minute from 1 to 1000000, or -1 for no limit, got %q", v))
+			}
+			*r.to = n
 		}
-		c.PublicRate = n
 	}
 	if k := getenv("TRACEREG_JWT_KEY"); k != "" {
 		seed, err := base64.StdEncoding.DecodeString(k)

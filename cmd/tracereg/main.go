@@ -315,7 +315,8 @@ func (m *Main) NewApp() (*fiber.App, error) {
 	clock := registry.SystemClock{}
 	imports := bulk.NewGate(api.MaxConcurrentImports) // the API's and the workspaces' imports together
 	a, err := api.New(app, api.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL, Imports: imports})
+		DataDir: m.Config.DataDir, JWTKey: m.Config.JWTKey, PublicBaseURL: m.Config.PublicBaseURL, Imports: imports,
+		RateLimit: m.Config.APIRate})
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ func TestLoadConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"TRACEREG_PLACE_HEADER", "X Geo", "TRACEREG_PLACE_HEADER"},
 		{"TRACEREG_PUBLIC_RATE_LIMIT", "0", "TRACEREG_PUBLIC_RATE_LIMIT"},
 		{"TRACEREG_PUBLIC_RATE_LIMIT", "many", "TRACEREG_PUBLIC_RATE_LIMIT"},
+		{"TRACEREG_API_RATE_LIMIT", "-5", "TRACEREG_API_RATE_LIMIT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

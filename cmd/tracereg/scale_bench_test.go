@@ -54,7 +54,9 @@ func BenchmarkScale(b *testing.B) {
 	defer os.RemoveAll(dir)
 	data := filepath.Join(dir, "data")
 	port := strconv.Itoa(freePortB(b))
-	getenv := env("TRACEREG_DATA", data, "PORT", port, "TRACEREG_ADMIN_PASSWORD", "scale-admin-password", "LOG_LEVEL", "error")
+	// One load generator on one address measures the server, not its rate limits.
+	getenv := env("TRACEREG_DATA", data, "PORT", port, "TRACEREG_ADMIN_PASSWORD", "scale-admin-password", "LOG_LEVEL", "error",
+		"TRACEREG_API_RATE_LIMIT", "-1", "TRACEREG_PUBLIC_RATE_LIMIT", "-1")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()

@@ -112,8 +112,11 @@ type BatchFilter struct {
 	EnterpriseID string
 	ProductID    string
 	LotCode      string
-	Status       string
-	Page         Page
+	// LotCodePrefix lists the enterprise's lots whose code starts with it,
+	// in code order; it needs EnterpriseID and goes with no other filter.
+	LotCodePrefix string
+	Status        string
+	Page          Page
 }
 
 // BatchService keeps batches.

@@ -63,7 +63,10 @@ type EnterpriseFilter struct {
 	TaxCode  string
 	District string
 	Sector   string
-	Page     Page
+	// Text finds enterprises by the words of their names and tax code
+	// (registry.SearchKeys), combined with the other filters.
+	Text string
+	Page Page
 }
 
 // EnterpriseService keeps enterprises.

@@ -344,7 +344,10 @@ func segmentsTouch(a, b, c, d orb.Point, adjacent bool) bool {
 type FacilityFilter struct {
 	EnterpriseID string
 	Kind         string
-	Page         Page
+	// Text finds an enterprise's facilities by the words of their name,
+	// code and district; it needs EnterpriseID.
+	Text string
+	Page Page
 }
 
 // FacilityService keeps facilities.

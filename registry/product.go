@@ -84,7 +84,10 @@ type ProductFilter struct {
 	EnterpriseID string
 	Category     string
 	GTIN         string
-	Page         Page
+	// Text finds products by the words of their names, GTIN, short code
+	// and category; GTIN, when set, is looked up first.
+	Text string
+	Page Page
 }
 
 // ProductService keeps products.

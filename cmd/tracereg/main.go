@@ -213,6 +213,12 @@ func NewMain(ctx context.Context, cfg Config, logger *slog.Logger, asServer bool
 		return nil, err
 	}
 	m.Store = newRecords(eng)
+	if asServer {
+		// Records kept before name search get their search keys, once.
+		if err := m.Store.UpgradeSearch(ctx); err != nil {
+			return nil, fmt.Errorf("add search keys: %w", err)
+		}
+	}
 	if cfg.S3Endpoint != "" {
 		s, err := minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, AccessKey: cfg.S3AccessKey,
 			SecretKey: cfg.S3SecretKey, UseTLS: cfg.S3UseTLS, Region: cfg.S3Region})

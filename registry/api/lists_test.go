@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,54 @@ func TestRateLimit(t *testing.T) {
 	}
 	if r := e.do(request{method: "GET", path: Prefix + "/products", as: asEnt2}); r.status != 200 {
 		t.Fatalf("another caller was limited too: %d", r.status)
+	}
+}
+
+// ?q= finds records by the words of their names through the store's search
+// index, within the caller's scope; its bad combinations are 422s naming
+// the field.
+func TestListSearchByName(t *testing.T) {
+	e := newEnv(t)
+	other := &registry.Product{EnterpriseID: e.e2.ID, NameVI: "Cà phê rang", Category: "coffee", Unit: "kg"}
+	must(t, e.db.CreateProduct(e.ctx(), other))
+	ids := func(as, path string) map[string]bool {
+		t.Helper()
+		r := e.do(request{method: "GET", path: Prefix + path, as: as})
+		if r.status != 200 {
+			t.Fatalf("%s GET %s: %d %s", as, path, r.status, r.body)
+		}
+		var l listOf[registry.Product]
+		r.decode(t, &l)
+		got := map[string]bool{}
+		for _, p := range l.Items {
+			got[p.ID] = true
+		}
+		return got
+	}
+	if got := ids(asInspector, "/products?q="+url.QueryEscape("CA PHE")); !got[e.prod1.ID] || !got[other.ID] {
+		t.Errorf("inspector search = %v", got)
+	}
+	// An enterprise finds only its own.
+	if got := ids(asEnt1, "/products?q="+url.QueryEscape("cà phê")); !got[e.prod1.ID] || got[other.ID] {
+		t.Errorf("enterprise 1 search = %v", got)
+	}
+	if got := ids(asInspector, "/products?q=nhan"); !got[e.prod1.ID] || got[other.ID] {
+		t.Errorf("search for a second word = %v", got)
+	}
+	if got := ids(asInspector, "/enterprises?q="+url.QueryEscape(e.e2.NameVI)); !got[e.e2.ID] || got[e.e1.ID] {
+		t.Errorf("enterprise search by name = %v", got)
+	}
+	for _, tc := range []struct{ path, field string }{
+		{"/facilities?q=xuong", "enterprise"},
+		{"/products?q=ca&updated_since=2026-01-01T00:00:00Z", "updated_since"},
+		{"/products?q=" + url.QueryEscape(string(make([]byte, 201))), "q"},
+	} {
+		r := e.do(request{method: "GET", path: Prefix + tc.path, as: asInspector})
+		if r.status != 422 || !strings.Contains(string(r.body), `"field":"`+tc.field+`"`) {
+			t.Errorf("GET %s: %d %s, want 422 naming %s", tc.path, r.status, r.body, tc.field)
+		}
+	}
+	if got := ids(asEnt1, "/facilities?q=xuong"); !got[e.fac1.ID] {
+		t.Errorf("enterprise facility search = %v", got)
 	}
 }

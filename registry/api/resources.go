@@ -47,7 +47,7 @@ func (a *API) mountResources(g fiber.Router) {
 			return registry.Resource{Kind: registry.KindEnterprise, EnterpriseID: e.ID}
 		},
 		find: s.FindEnterprise, create: s.CreateEnterprise, update: s.UpdateEnterprise, deletable: true,
-		listQuery: []string{"tax_code", "district", "sector"},
+		listQuery: []string{"tax_code", "district", "sector", "q"},
 		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Enterprise, string, error) {
 			if scope != "" {
 				// An enterprise user sees only itself.
@@ -57,7 +57,11 @@ func (a *API) mountResources(g fiber.Router) {
 				}
 				return []*registry.Enterprise{e}, "", nil
 			}
-			f := registry.EnterpriseFilter{TaxCode: c.Query("tax_code"), District: c.Query("district"), Sector: c.Query("sector"), Page: p}
+			q, err := queryText(c, "q")
+			if err != nil {
+				return nil, "", err
+			}
+			f := registry.EnterpriseFilter{TaxCode: c.Query("tax_code"), District: c.Query("district"), Sector: c.Query("sector"), Text: q, Page: p}
 			if f.TaxCode != "" && !registry.ValidTaxCode(f.TaxCode) {
 				return nil, "", fieldErr("tax_code", "tax_code", "must be 10 digits, or 10 digits, a dash and 3 digits",
 					"phải gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số")
@@ -72,7 +76,7 @@ func (a *API) mountResources(g fiber.Router) {
 		},
 		find: s.FindFacility, create: s.CreateFacility, update: s.UpdateFacility, deletable: true,
 		prepare:   func(me registry.Actor, f *registry.Facility) { ownEnterprise(me, &f.EnterpriseID) },
-		listQuery: []string{"enterprise", "kind"},
+		listQuery: []string{"enterprise", "kind", "q"},
 		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Facility, string, error) {
 			ent, err := scoped(c, scope)
 			if err != nil {
@@ -82,7 +86,14 @@ func (a *API) mountResources(g fiber.Router) {
 			if err != nil {
 				return nil, "", err
 			}
-			return s.ListFacilities(c.UserContext(), registry.FacilityFilter{EnterpriseID: ent, Kind: kind, Page: p})
+			q, err := queryText(c, "q")
+			if err != nil {
+				return nil, "", err
+			}
+			if q != "" && ent == "" {
+				return nil, "", fieldErr("enterprise", "required", "a facility search by name names the enterprise", "tìm cơ sở theo tên cần nêu doanh nghiệp")
+			}
+			return s.ListFacilities(c.UserContext(), registry.FacilityFilter{EnterpriseID: ent, Kind: kind, Text: q, Page: p})
 		},
 	})
 	mountResource(a, g, resource[registry.Product]{
@@ -92,13 +103,17 @@ func (a *API) mountResources(g fiber.Router) {
 		},
 		find: s.FindProduct, create: s.CreateProduct, update: s.UpdateProduct, deletable: true,
 		prepare:   func(me registry.Actor, pr *registry.Product) { ownEnterprise(me, &pr.EnterpriseID) },
-		listQuery: []string{"enterprise", "category", "gtin"},
+		listQuery: []string{"enterprise", "category", "gtin", "q"},
 		list: func(c *fiber.Ctx, scope string, p registry.Page) ([]*registry.Product, string, error) {
 			ent, err := scoped(c, scope)
 			if err != nil {
 				return nil, "", err
 			}
-			f := registry.ProductFilter{EnterpriseID: ent, Category: c.Query("category"), Page: p}
+			q, err := queryText(c, "q")
+			if err != nil {
+				return nil, "", err
+			}
+			f := registry.ProductFilter{EnterpriseID: ent, Category: c.Query("category"), Text: q, Page: p}
 			if g := c.Query("gtin"); g != "" {
 				g14, err := gs1.GTIN14(g)
 				if err != nil {

@@ -74,8 +74,36 @@ func (d *DB) ListBatches(ctx context.Context, f registry.BatchFilter) ([]*regist
 			return matches(f.EnterpriseID, b.EnterpriseID) && matches(f.Status, b.Status)
 		})
 	}
+	if f.LotCodePrefix != "" {
+		return d.listByLotPrefix(ctx, f)
+	}
 	return list[registry.Batch](ctx, d, colBatches,
 		where("enterprise_id", f.EnterpriseID, "product_id", f.ProductID, "lot_code", f.LotCode, "status", f.Status), f.Page)
+}
+
+// listByLotPrefix reads the range of the enterprise's lot codes that
+// start with the prefix (the enterprise_id+lot_code index).
+func (d *DB) listByLotPrefix(ctx context.Context, f registry.BatchFilter) ([]*registry.Batch, string, error) {
+	if f.EnterpriseID == "" || f.ProductID != "" || f.LotCode != "" || f.Status != "" || !f.Page.UpdatedSince.IsZero() {
+		return nil, "", fieldError("lot_code_prefix", "combination", "goes with the enterprise only", "chỉ dùng cùng doanh nghiệp")
+	}
+	page := f.Page.Normalize()
+	// U+10FFFF is the last character: every code with the prefix sorts before prefix+it.
+	q := store.Query{Collection: colBatches, Where: where("enterprise_id", f.EnterpriseID), After: page.Cursor, Limit: page.Limit,
+		Range: &store.Range{Field: "lot_code", Gte: f.LotCodePrefix, Lt: f.LotCodePrefix + "\U0010FFFF"}}
+	raws, next, err := d.eng.Find(ctx, q)
+	if err != nil {
+		return nil, "", mapError(err, nil)
+	}
+	out := make([]*registry.Batch, 0, len(raws))
+	for _, raw := range raws {
+		b, err := decode[registry.Batch](raw)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, b)
+	}
+	return out, next, nil
 }
 
 // UpdateBatch implements registry.BatchService.

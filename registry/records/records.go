@@ -48,7 +48,7 @@ func (d *DB) CreateEnterprise(ctx context.Context, e *registry.Enterprise) error
 		return err
 	}
 	e.ID, e.CreatedAt, e.UpdatedAt, e.Version = newID(), d.now(), d.now(), 1
-	return d.insert(ctx, colEnterprises, e, errTaxCodeTaken)
+	return d.insert(ctx, colEnterprises, newEnterpriseDoc(e), errTaxCodeTaken)
 }
 
 // FindEnterprise implements registry.EnterpriseService.
@@ -65,6 +65,11 @@ func (d *DB) FindEnterpriseByTaxCode(ctx context.Context, taxCode string) (*regi
 func (d *DB) ListEnterprises(ctx context.Context, f registry.EnterpriseFilter) ([]*registry.Enterprise, string, error) {
 	if f.TaxCode != "" {
 		return byUniqueKey(ctx, d, colEnterprises, where("tax_code", f.TaxCode), func(e *registry.Enterprise) bool {
+			return matches(f.District, e.District) && matches(f.Sector, e.Sector)
+		})
+	}
+	if f.Text != "" {
+		return search(ctx, d, colEnterprises, nil, f.Text, f.Page, enterpriseSearchKeys, func(e *registry.Enterprise) bool {
 			return matches(f.District, e.District) && matches(f.Sector, e.Sector)
 		})
 	}
@@ -87,7 +92,7 @@ func (d *DB) UpdateEnterprise(ctx context.Context, e *registry.Enterprise) error
 		return errTaxCodeAdminOnly
 	}
 	return d.replaceNext(ctx, colEnterprises, stamps{&e.Version, &e.CreatedAt, &e.UpdatedAt}, old.CreatedAt,
-		func() any { return e }, errTaxCodeTaken)
+		func() any { return newEnterpriseDoc(e) }, errTaxCodeTaken)
 }
 
 // --- facilities
@@ -103,7 +108,7 @@ func (d *DB) CreateFacility(ctx context.Context, f *registry.Facility) error {
 		return notFound("Enterprise", "doanh nghiệp")
 	}
 	f.ID, f.CreatedAt, f.UpdatedAt, f.Version = newID(), d.now(), d.now(), 1
-	return d.insert(ctx, colFacilities, f, nil)
+	return d.insert(ctx, colFacilities, newFacilityDoc(f), nil)
 }
 
 // FindFacility implements registry.FacilityService.
@@ -113,6 +118,13 @@ func (d *DB) FindFacility(ctx context.Context, id string) (*registry.Facility, e
 
 // ListFacilities implements registry.FacilityService.
 func (d *DB) ListFacilities(ctx context.Context, f registry.FacilityFilter) ([]*registry.Facility, string, error) {
+	if f.Text != "" {
+		if f.EnterpriseID == "" {
+			return nil, "", fieldError("enterprise_id", "required", "a facility search names the enterprise", "tìm cơ sở cần nêu doanh nghiệp")
+		}
+		return search(ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID), f.Text, f.Page, facilitySearchKeys,
+			func(x *registry.Facility) bool { return matches(f.Kind, x.Kind) })
+	}
 	return list[registry.Facility](ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID, "kind", f.Kind), f.Page)
 }
 
@@ -129,7 +141,7 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
 	return d.replaceNext(ctx, colFacilities, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
-		func() any { return f }, nil)
+		func() any { return newFacilityDoc(f) }, nil)
 }
 
 // --- products
@@ -137,7 +149,8 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 // productDoc adds the storage-only unique key for the optional GTIN.
 type productDoc struct {
 	registry.Product `bson:",inline"`
-	GTINKey          string `bson:"gtin_key"`
+	GTINKey          string   `bson:"gtin_key"`
+	Search           []string `bson:"search"`
 }
 
 func newProductDoc(p *registry.Product) *productDoc {
@@ -145,7 +158,7 @@ func newProductDoc(p *registry.Product) *productDoc {
 	if key == "" {
 		key = "none:" + p.ID
 	}
-	return &productDoc{Product: *p, GTINKey: key}
+	return &productDoc{Product: *p, GTINKey: key, Search: productSearchKeys(p)}
 }
 
 // CreateProduct implements registry.ProductService.
@@ -195,6 +208,10 @@ func (d *DB) ListProducts(ctx context.Context, f registry.ProductFilter) ([]*reg
 		return byUniqueKey(ctx, d, colProducts, where("gtin_key", f.GTIN), func(p *registry.Product) bool {
 			return matches(f.EnterpriseID, p.EnterpriseID) && matches(f.Category, p.Category)
 		})
+	}
+	if f.Text != "" {
+		return search(ctx, d, colProducts, where("enterprise_id", f.EnterpriseID), f.Text, f.Page, productSearchKeys,
+			func(p *registry.Product) bool { return matches(f.Category, p.Category) })
 	}
 	return list[registry.Product](ctx, d, colProducts, where("enterprise_id", f.EnterpriseID, "category", f.Category), f.Page)
 }

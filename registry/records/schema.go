@@ -48,9 +48,9 @@ func unique(fields ...string) store.Index { return store.Index{Fields: fields, U
 // Unique keys on optional values use a *_key field that falls back to the
 // record's own ID.
 var Schema = store.Schema{
-	{Name: colEnterprises, Indexes: []store.Index{unique("tax_code"), ix("district", "sector"), ix("sector"), ix("updated_at")}},
-	{Name: colFacilities, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("kind"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
-	{Name: colProducts, Indexes: []store.Index{ix("enterprise_id", "category"), unique("gtin_key"), unique("short_code"), ix("category"),
+	{Name: colEnterprises, Indexes: []store.Index{unique("tax_code"), ix("search"), ix("district", "sector"), ix("sector"), ix("updated_at")}},
+	{Name: colFacilities, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "search"), ix("kind"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colProducts, Indexes: []store.Index{ix("enterprise_id", "category"), ix("search"), ix("enterprise_id", "search"), unique("gtin_key"), unique("short_code"), ix("category"),
 		ix("standards"), ix("photo_id"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colBatches, Indexes: []store.Index{unique("product_id", "lot_code"), unique("short_code"), ix("enterprise_id", "status"),
 		ix("enterprise_id", "product_id", "status"), ix("enterprise_id", "lot_code"), ix("lot_code"), ix("product_id", "status"), ix("status"),

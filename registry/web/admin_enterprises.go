@@ -39,7 +39,7 @@ func (w *Web) admEnterprises(c *fiber.Ctx) error {
 	case registry.ValidTaxCode(d.Q):
 		f.TaxCode = d.Q
 	case d.Q != "":
-		keep = func(e *registry.Enterprise) bool { return admMatches(d.Q, e.TaxCode, e.NameVI, e.NameEN, e.Address) }
+		f.Text = d.Q // the store's search index
 	}
 	d.Items, d.Next, err = admSearch(func(pg registry.Page) ([]*registry.Enterprise, string, error) {
 		f.Page = pg

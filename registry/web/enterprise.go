@@ -54,7 +54,7 @@ func entAuthorize(c *fiber.Ctx, action, kind, enterpriseID string) error {
 	return registry.Authorize(actor(c), action, registry.Resource{Kind: kind, EnterpriseID: enterpriseID})
 }
 
-// entScanLimit bounds how many records a search or a home-page summary reads.
+// entScanLimit bounds how many records a home-page summary reads.
 const entScanLimit = 2000
 
 // scanAll reads pages of a list until done or entScanLimit records.
@@ -72,62 +72,6 @@ func entScanAll[T any](list func(p registry.Page) ([]*T, string, error)) ([]*T, 
 		}
 		p.Cursor = next
 	}
-}
-
-// searchPage returns up to n records matching keep, reading the list from
-// the page's cursor on; next is the cursor after the last record read when
-// more may follow. Lists are searched in Go: the store filters only by
-// exact fields.
-func entSearchPage[T any](c *fiber.Ctx, n int, keep func(*T) bool,
-	list func(p registry.Page) ([]*T, string, error)) ([]*T, string, error) {
-	p, err := listPage(c, registry.MaxPageLimit)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []*T
-	read := 0
-	for {
-		items, next, err := list(p)
-		if err != nil {
-			return nil, "", err
-		}
-		for i, x := range items {
-			read++
-			if keep(x) {
-				out = append(out, x)
-				if len(out) == n {
-					if i == len(items)-1 {
-						return out, next, nil
-					}
-					// Cursors are the store's own: ask it for the one
-					// after this record (the first i+1 of this read).
-					_, after, err := list(registry.Page{Cursor: p.Cursor, Limit: i + 1})
-					return out, after, err
-				}
-			}
-		}
-		if next == "" {
-			return out, "", nil
-		}
-		if read >= entScanLimit {
-			return out, next, nil
-		}
-		p.Cursor = next
-	}
-}
-
-// matches reports whether any of texts contains q, ignoring case.
-func entMatches(q string, texts ...string) bool {
-	q = strings.ToLower(strings.TrimSpace(q))
-	if q == "" {
-		return true
-	}
-	for _, t := range texts {
-		if strings.Contains(strings.ToLower(t), q) {
-			return true
-		}
-	}
-	return false
 }
 
 // checked returns the values of a repeated form field, without blanks.

@@ -55,14 +55,12 @@ func (w *Web) entFacilities(c *fiber.Ctx) error {
 			p.Form.Set("kind", k)
 		}
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25,
-		func(x *registry.Facility) bool { return entMatches(q, x.Name, x.Code, x.District, x.Address) },
-		func(pg registry.Page) ([]*registry.Facility, string, error) {
-			f := filter
-			f.Page = pg
-			return w.store.ListFacilities(ctx(c), f)
-		})
-	if err != nil {
+	// Names are found through the store's search index.
+	filter.Text = q
+	if filter.Page, err = listPage(c, 25); err != nil {
+		return err
+	}
+	if d.Items, d.Next, err = w.store.ListFacilities(ctx(c), filter); err != nil {
 		return err
 	}
 	p.Data = d

@@ -67,24 +67,84 @@ func (w *Web) entLots(c *fiber.Ctx) error {
 	if d.Products, _, err = w.entProductMap(c, id); err != nil {
 		return err
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25,
-		func(x *registry.Batch) bool {
-			var name, nameEN, gtin string
-			if pr := d.Products[x.ProductID]; pr != nil {
-				name, nameEN, gtin = pr.NameVI, pr.NameEN, pr.GTIN
-			}
-			return entMatches(q, x.LotCode, name, nameEN, gtin, x.ShortCode)
-		},
-		func(pg registry.Page) ([]*registry.Batch, string, error) {
-			f := filter
-			f.Page = pg
-			return w.store.ListBatches(ctx(c), f)
-		})
+	if filter.Page, err = listPage(c, entLotsShown); err != nil {
+		return err
+	}
+	if q != "" {
+		d.Items, d.Next, err = w.entLotSearch(c, filter, q)
+	} else {
+		d.Items, d.Next, err = w.store.ListBatches(ctx(c), filter)
+	}
 	if err != nil {
 		return err
 	}
 	p.Data = d
 	return w.render(c, fiber.StatusOK, p)
+}
+
+// entLotsShown is how many lots one page of the list shows.
+const entLotsShown = 25
+
+// entLotSearch finds the enterprise's lots that q names, each through an
+// index: lot codes starting with q and its short code (on the first page), then the lots of
+// the products whose names, GTIN or short code hold q's words. One product
+// found pages on through its lots; several show their first lots.
+func (w *Web) entLotSearch(c *fiber.Ctx, f registry.BatchFilter, q string) ([]*registry.Batch, string, error) {
+	var out []*registry.Batch
+	seen := map[string]bool{}
+	add := func(b *registry.Batch) {
+		if !seen[b.ID] && b.EnterpriseID == f.EnterpriseID && (f.Status == "" || b.Status == f.Status) && len(out) < entLotsShown {
+			seen[b.ID] = true
+			out = append(out, b)
+		}
+	}
+	if f.Page.Cursor == "" {
+		// Lot codes starting with q, as typed and in capitals.
+		for _, prefix := range slices.Compact([]string{q, strings.ToUpper(q)}) {
+			if gs1.ValidateLot(prefix) != nil {
+				continue
+			}
+			lots, _, err := w.store.ListBatches(ctx(c), registry.BatchFilter{EnterpriseID: f.EnterpriseID, LotCodePrefix: prefix, Page: registry.Page{Limit: entLotsShown}})
+			if err != nil {
+				return nil, "", err
+			}
+			for _, b := range lots {
+				add(b)
+			}
+		}
+		if b, err := w.store.FindBatchByShortCode(ctx(c), q); err == nil {
+			add(b)
+		} else if registry.ErrorCode(err) != registry.ENOTFOUND {
+			return nil, "", err
+		}
+	}
+	prods, _, err := w.store.ListProducts(ctx(c), registry.ProductFilter{EnterpriseID: f.EnterpriseID, Text: q, Page: registry.Page{Limit: 20}})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	for _, pr := range prods {
+		if len(out) >= entLotsShown {
+			break
+		}
+		pf := f
+		pf.ProductID = pr.ID
+		pf.Page.Limit = entLotsShown - len(out)
+		if len(prods) > 1 {
+			pf.Page.Cursor = ""
+		}
+		lots, after, err := w.store.ListBatches(ctx(c), pf)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, b := range lots {
+			add(b)
+		}
+		if len(prods) == 1 {
+			next = after
+		}
+	}
+	return out, next, nil
 }
 
 // entLotFormData is what the lot wizard offers to choose from.

@@ -55,16 +55,12 @@ func (w *Web) entProducts(c *fiber.Ctx) error {
 	if g14, gerr := gs1.GTIN14(q); q != "" && gerr == nil {
 		filter.GTIN, q = g14, ""
 	}
-	d.Items, d.Next, err = entSearchPage(c, 25,
-		func(x *registry.Product) bool {
-			return entMatches(q, x.NameVI, x.NameEN, x.GTIN, x.Category, x.ShortCode)
-		},
-		func(pg registry.Page) ([]*registry.Product, string, error) {
-			f := filter
-			f.Page = pg
-			return w.store.ListProducts(ctx(c), f)
-		})
-	if err != nil {
+	// Names are found through the store's search index.
+	filter.Text = q
+	if filter.Page, err = listPage(c, 25); err != nil {
+		return err
+	}
+	if d.Items, d.Next, err = w.store.ListProducts(ctx(c), filter); err != nil {
 		return err
 	}
 	p.Data = d

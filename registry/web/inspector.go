@@ -458,6 +458,36 @@ func (f *insFinder) run(k insKeys) error {
 			return err
 		}
 	}
+	return f.names(q)
+}
+
+// insNameHits is how many enterprises and products a name search shows.
+const insNameHits = 25
+
+// names finds enterprises and products by the words of their names,
+// through the store's search index.
+func (f *insFinder) names(q string) error {
+	if len(registry.SearchQuery(q)) == 0 {
+		return nil
+	}
+	ents, _, err := f.w.store.ListEnterprises(ctx(f.c), registry.EnterpriseFilter{Text: q, Page: registry.Page{Limit: insNameHits}})
+	if err != nil {
+		return err
+	}
+	for _, e := range ents {
+		if f.once("e", e.ID) {
+			f.res.Enterprises = append(f.res.Enterprises, e)
+		}
+	}
+	prods, _, err := f.w.store.ListProducts(ctx(f.c), registry.ProductFilter{Text: q, Page: registry.Page{Limit: insNameHits}})
+	if err != nil {
+		return err
+	}
+	for _, p := range prods {
+		if err := f.product(p); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

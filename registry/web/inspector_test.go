@@ -53,6 +53,8 @@ func TestInspectorSearchFindsEveryKind(t *testing.T) {
 		{"product short path", e.base + "/p/" + roastedProduct.ShortCode, []string{`id="found-products"`}, nil},
 		{"certificate path", e.base + "/c/" + demoVietGAP, []string{`id="found-certificates"`, demoVietGAP}, nil},
 		{"another site's address", "https://example.com/about", []string{"không phải trang sản phẩm", `id="nothing-found"`}, nil},
+		{"enterprise name without marks", "ea tieu ben vung", []string{`id="found-enterprises"`, "Hợp tác xã Cà phê Bền vững Ea Tiêu"}, []string{`id="nothing-found"`}},
+		{"product name, a word begun", "Robus Ban Mê rang", []string{`id="found-products"`, "Cà phê rang xay Robusta Ban Mê"}, []string{`id="nothing-found"`}},
 		{"nothing", "KHONG-CO-GI-2026", []string{`id="nothing-found"`, "Không tìm thấy gì"}, nil},
 		{"an operator is only text", `{"$gt": ""}`, []string{`id="nothing-found"`}, nil},
 	} {

@@ -58,17 +58,23 @@ const auditHeadID = "head"
 // head update, another replica ahead) costs only a walk forward, one
 // lookup by _id per entry.
 func (d *DB) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		e.At = d.now()
-		head := auditHead{Hash: registry.AuditGenesis}
-		raw, err := d.eng.Get(ctx, colAuditHead, auditHeadID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return mapError(err, nil)
-		default:
-			if err := bson.Unmarshal(raw, &head); err != nil {
-				return err
+		st := txStateOf(ctx)
+		var head auditHead
+		if st != nil && st.head != nil {
+			head = *st.head // this transaction's own appends
+		} else {
+			head = auditHead{Hash: registry.AuditGenesis}
+			raw, err := d.eng.Get(ctx, colAuditHead, auditHeadID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return mapError(err, nil)
+			default:
+				if err := bson.Unmarshal(raw, &head); err != nil {
+					return err
+				}
 			}
 		}
 		seq, prev := head.Seq, head.Hash
@@ -96,20 +102,31 @@ func (d *DB) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
 			}
 			seq, prev = taken.Seq, taken.Hash
 		}
-		// Move the head forward only: another writer may be further on.
-		return d.rewrite(ctx, colAuditHead, auditHeadID, func(raw bson.Raw, next int64) (any, error) {
-			h := auditHead{ID: auditHeadID}
-			if raw != nil {
-				if err := bson.Unmarshal(raw, &h); err != nil {
-					return nil, err
-				}
-				if h.Seq >= e.Seq {
-					return nil, nil
-				}
+		moved := &auditHead{Seq: e.Seq, Hash: e.Hash}
+		if st != nil {
+			// Written once, when the transaction ends (txState).
+			st.head, st.headMoved = moved, true
+			return nil
+		}
+		return d.moveAuditHead(ctx, moved)
+	})
+}
+
+// moveAuditHead stores to as the head, forward only: another writer may be
+// further on.
+func (d *DB) moveAuditHead(ctx context.Context, to *auditHead) error {
+	return d.rewrite(ctx, colAuditHead, auditHeadID, func(raw bson.Raw, next int64) (any, error) {
+		h := auditHead{ID: auditHeadID}
+		if raw != nil {
+			if err := bson.Unmarshal(raw, &h); err != nil {
+				return nil, err
 			}
-			h.Seq, h.Hash, h.Version = e.Seq, e.Hash, next
-			return h, nil
-		})
+			if h.Seq >= to.Seq {
+				return nil, nil
+			}
+		}
+		h.Seq, h.Hash, h.Version = to.Seq, to.Hash, next
+		return h, nil
 	})
 }
 

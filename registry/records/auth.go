@@ -52,7 +52,7 @@ func (d *DB) rewrite(ctx context.Context, col, id string, build func(raw bson.Ra
 	lostInsert := false
 	for range maxRewrites {
 		retry := false
-		err := d.eng.Tx(ctx, func(ctx context.Context) error {
+		err := d.tx(ctx, func(ctx context.Context) error {
 			raw, err := d.eng.Get(ctx, col, id)
 			var read int64
 			switch {
@@ -164,7 +164,7 @@ func (d *DB) RotateRefreshToken(ctx context.Context, hash string, now time.Time)
 // index key, family_id, does not change, so the cursor stays good), in one
 // transaction where the engine has them.
 func (d *DB) revokeFamily(ctx context.Context, family string) error {
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		return d.revokeTokens(ctx, store.Eq("family_id", family))
 	})
 }
@@ -354,6 +354,27 @@ func (d *DB) ClearLoginFailures(ctx context.Context, key string) error {
 // the key, so of two concurrent requests exactly one reserves it.
 func (d *DB) BeginIdempotent(ctx context.Context, rec *registry.IdempotencyRecord) (*registry.IdempotencyRecord, error) {
 	rec.CreatedAt = d.now()
+	if st := txStateOf(ctx); st != nil {
+		// One writer, so a key not stored now cannot be taken before this
+		// transaction commits: reserve it in the transaction and write it
+		// once, when it is completed or the transaction ends.
+		if prev, ok := st.reserved[rec.Key]; ok {
+			return prev, nil
+		}
+		prev, err := d.FindIdempotent(ctx, rec.Key)
+		if err == nil {
+			return prev, nil
+		}
+		if registry.ErrorCode(err) != registry.ENOTFOUND {
+			return nil, err
+		}
+		if st.reserved == nil {
+			st.reserved = map[string]*registry.IdempotencyRecord{}
+		}
+		pending := *rec
+		st.reserved[rec.Key] = &pending
+		return nil, nil
+	}
 	raw, err := marshal(idempotencyDoc{*rec, 1})
 	if err != nil {
 		return nil, err
@@ -370,6 +391,12 @@ func (d *DB) BeginIdempotent(ctx context.Context, rec *registry.IdempotencyRecor
 
 // FindIdempotent implements registry.IdempotencyService.
 func (d *DB) FindIdempotent(ctx context.Context, key string) (*registry.IdempotencyRecord, error) {
+	if st := txStateOf(ctx); st != nil {
+		if r, ok := st.reserved[key]; ok {
+			cp := *r
+			return &cp, nil
+		}
+	}
 	return get[registry.IdempotencyRecord](ctx, d, colIdempotency, key, "Idempotency key", "khóa chống trùng")
 }
 
@@ -378,6 +405,17 @@ func (d *DB) FindIdempotent(ctx context.Context, key string) (*registry.Idempote
 func (d *DB) CompleteIdempotent(ctx context.Context, key string, status int, contentType string, body []byte) error {
 	if key == "" {
 		return nil
+	}
+	if st := txStateOf(ctx); st != nil {
+		if r, ok := st.reserved[key]; ok {
+			delete(st.reserved, key)
+			r.Done, r.Status, r.ContentType, r.Body = true, status, contentType, body
+			raw, err := marshal(idempotencyDoc{*r, 1})
+			if err != nil {
+				return err
+			}
+			return mapError(d.eng.Insert(ctx, colIdempotency, raw), nil)
+		}
 	}
 	return d.rewrite(ctx, colIdempotency, key, func(raw bson.Raw, next int64) (any, error) {
 		if raw == nil {
@@ -400,7 +438,13 @@ func (d *DB) AbandonIdempotent(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	if st := txStateOf(ctx); st != nil {
+		if _, ok := st.reserved[key]; ok {
+			delete(st.reserved, key) // never written
+			return nil
+		}
+	}
+	return d.tx(ctx, func(ctx context.Context) error {
 		raw, err := d.eng.Get(ctx, colIdempotency, key)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

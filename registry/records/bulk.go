@@ -100,7 +100,7 @@ func (d *DB) CreateEvents(ctx context.Context, events []*registry.TraceEvent, al
 	for start := 0; start < len(todo); start += chunk {
 		part := todo[start:min(start+chunk, len(todo))]
 		var mine []string
-		err := d.eng.Tx(ctx, func(ctx context.Context) error {
+		err := d.tx(ctx, func(ctx context.Context) error {
 			mine = mine[:0]
 			for _, i := range part {
 				err := d.writeImported(ctx, events[i], recordedBy, &res[i])
@@ -246,7 +246,7 @@ func (d *DB) DeleteEvents(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		for _, id := range ids {
 			if err := d.eng.Delete(ctx, colEvents, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return mapError(err, nil)

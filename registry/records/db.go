@@ -60,7 +60,7 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // InTx runs fn in one transaction where the engine has them (see store.Engine.Tx).
 func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return d.eng.Tx(ctx, fn)
+	return d.tx(ctx, fn)
 }
 
 func (d *DB) now() time.Time { return d.clock.Now().UTC().Truncate(time.Millisecond) }
@@ -372,7 +372,7 @@ func (d *DB) insert(ctx context.Context, col string, doc any, dup *registry.Erro
 	if err != nil {
 		return err
 	}
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		if err := d.eng.Insert(ctx, col, raw); err != nil {
 			return mapError(err, dup)
 		}
@@ -387,7 +387,7 @@ func (d *DB) replace(ctx context.Context, col string, read int, doc any, dup *re
 	if err != nil {
 		return err
 	}
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		if err := d.eng.Replace(ctx, col, int64(read), raw); err != nil {
 			return mapError(err, dup)
 		}
@@ -397,7 +397,7 @@ func (d *DB) replace(ctx context.Context, col string, read int, doc any, dup *re
 
 // remove deletes a record. ENOTFOUND.
 func (d *DB) remove(ctx context.Context, col, id string) error {
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		if err := d.eng.Delete(ctx, col, id); err != nil {
 			return mapError(err, nil)
 		}

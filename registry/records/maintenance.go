@@ -102,7 +102,7 @@ func (d *DB) DeleteRecord(ctx context.Context, kind, id string) error {
 	if !registry.ValidID(id) {
 		return notFound("Record", "bản ghi")
 	}
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		raw, err := d.eng.Get(ctx, col, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("Record", "bản ghi")

@@ -341,7 +341,7 @@ func (d *DB) UpdateUser(ctx context.Context, u *registry.User) error {
 	}
 	// A new password ends everything the old one opened: sessions, refresh
 	// families and API keys, in the same transaction as the change.
-	return d.eng.Tx(ctx, func(ctx context.Context) error {
+	return d.tx(ctx, func(ctx context.Context) error {
 		if err := d.replaceNext(ctx, colUsers, stamps{&u.Version, &u.CreatedAt, &u.UpdatedAt}, old.CreatedAt,
 			func() any { return u }, errUserTaken); err != nil {
 			return err

@@ -51,7 +51,7 @@ func (d *DB) RecordScans(ctx context.Context, tallies []registry.ScanTally) erro
 		if err != nil {
 			return err
 		}
-		err = d.eng.Tx(ctx, func(ctx context.Context) error {
+		err = d.tx(ctx, func(ctx context.Context) error {
 			err := d.rewrite(ctx, colScans, t.Key, func(raw bson.Raw, next int64) (any, error) {
 				s := &scanDoc{ScanStats: registry.ScanStats{Key: t.Key, FirstScan: t.First.UTC()}}
 				if raw != nil {
@@ -160,7 +160,7 @@ func (d *DB) IssueSerials(ctx context.Context, batchID string, n int) (int64, []
 	}
 	first := issued - int64(n) + 1
 	serials := make([]string, n)
-	err = d.eng.Tx(ctx, func(ctx context.Context) error {
+	err = d.tx(ctx, func(ctx context.Context) error {
 		for i := range serials {
 			serials[i] = registry.NewSerialCode()
 			raw, err := marshal(serialDoc{ID: batchID + " " + serials[i], BatchID: batchID, Position: first + int64(i), Version: 1})

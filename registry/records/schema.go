@@ -109,6 +109,13 @@ func (d *DB) touch(ctx context.Context, col string) error {
 	if !publicCollections[col] {
 		return nil
 	}
+	if st := txStateOf(ctx); st != nil {
+		// Once per transaction: its writes all commit at once.
+		if st.touched {
+			return nil
+		}
+		st.touched = true
+	}
 	_, err := d.eng.Add(ctx, counterPublic, 1)
 	return mapError(err, nil)
 }

@@ -3,6 +3,10 @@ package records
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/store"
@@ -44,16 +48,15 @@ func newFacilityDoc(f *registry.Facility) *facilityDoc {
 	return &facilityDoc{Facility: *f, Search: facilitySearchKeys(f)}
 }
 
-// searchScanMax bounds how many records one search page reads from the
-// index for its lead word when other words or filters must also match.
+// searchScanMax bounds how many index reads one search page makes when
+// filters refuse records or words rarely meet.
 const searchScanMax = 2000
 
 // search returns one page of the records whose search keys hold every word
-// of text: it reads the index range of the lead word (with the equality
-// conditions before it, such as the enterprise) and keeps the records that
-// have the other words too and pass keep. next goes on from the last
-// record read; a page may be short, with a next cursor, when the other
-// words are rare among the lead word's records.
+// of text and that keep accepts, in _id order. One word is one index range
+// (with the equality conditions before it, such as the enterprise);
+// several are intersected by searchAll. A page may be short, with a next
+// cursor, when keep refuses many records.
 func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, text string, page registry.Page,
 	keysOf func(*T) []string, keep func(*T) bool) ([]*T, string, error) {
 	page = page.Normalize()
@@ -64,6 +67,9 @@ func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, t
 	words := registry.SearchQuery(text)
 	if len(words) == 0 {
 		return nil, "", nil
+	}
+	if len(words) > 1 {
+		return searchAll(ctx, d, col, conds, words, page, keep)
 	}
 	q := store.Query{Collection: col, Where: append(conds, store.Eq(searchField, registry.SearchLead(words))), After: page.Cursor}
 	var out []*T
@@ -135,7 +141,7 @@ func rekey[T any](ctx context.Context, d *DB, col string, stored func(*T) any) e
 		if err != nil {
 			return mapError(err, nil)
 		}
-		err = d.eng.Tx(ctx, func(ctx context.Context) error {
+		err = d.tx(ctx, func(ctx context.Context) error {
 			for _, raw := range raws {
 				_, version, err := store.DocID(raw)
 				if err != nil {
@@ -163,4 +169,89 @@ func rekey[T any](ctx context.Context, d *DB, col string, stored func(*T) any) e
 		}
 		q.After = next
 	}
+}
+
+// searchCursor is a several-word search's cursor: "s" and the last _id
+// read. It is checked like the store's own.
+var searchCursor = regexp.MustCompile(`^s[0-9a-f]{24}$`)
+
+// searchAll intersects the words' index ranges, all in _id order, by
+// leapfrogging: each word's range is sought from the highest _id any word
+// reached, until every word lands on the same record. A rare word among
+// common ones costs a few seeks per match, never a scan of the common
+// word's records.
+func searchAll[T any](ctx context.Context, d *DB, col string, conds []store.Cond, words []string, page registry.Page,
+	keep func(*T) bool) ([]*T, string, error) {
+	lower := "" // the records up to it, included, are done
+	if page.Cursor != "" {
+		if !searchCursor.MatchString(page.Cursor) {
+			return nil, "", fieldError("cursor", "cursor", "is not a page of this list", "không phải là trang của danh sách này")
+		}
+		lower = page.Cursor[1:]
+	}
+	// first returns the first record of word's range from id on (after it
+	// when after), or nil.
+	first := func(word, id string, after bool) (bson.Raw, string, error) {
+		r := &store.Range{Field: store.IDField}
+		switch {
+		case id == "":
+		case after:
+			r.Gt = id
+		default:
+			r.Gte = id
+		}
+		if id == "" {
+			r = nil
+		}
+		raws, _, err := d.eng.Find(ctx, store.Query{Collection: col, Where: append(slices.Clone(conds), store.Eq(searchField, word)),
+			Range: r, Limit: 1})
+		if err != nil || len(raws) == 0 {
+			return nil, "", mapError(err, nil)
+		}
+		got, _, err := store.DocID(raws[0])
+		return raws[0], got, err
+	}
+	var out []*T
+	for seeks := 0; len(out) < page.Limit; {
+		// Find the next record every word holds.
+		raw, cand, err := first(words[0], lower, true)
+		seeks++
+		if err != nil {
+			return nil, "", err
+		}
+		// The words in turn after the one that set the candidate, so
+		// agreed counts distinct words.
+		for i, agreed := 0, 1; raw != nil && agreed < len(words) && seeks < searchScanMax; seeks++ {
+			i = (i + 1) % len(words)
+			w := words[i]
+			var at string
+			var r bson.Raw
+			if r, at, err = first(w, cand, false); err != nil {
+				return nil, "", err
+			}
+			switch {
+			case r == nil:
+				raw = nil
+			case at == cand:
+				agreed++
+			default:
+				raw, cand, agreed = r, at, 1
+			}
+		}
+		if raw == nil {
+			return out, "", nil // a word's range ended: nothing more holds them all
+		}
+		if seeks >= searchScanMax {
+			return out, "s" + lower, nil
+		}
+		lower = cand
+		v, err := decode[T](raw)
+		if err != nil {
+			return nil, "", err
+		}
+		if keep == nil || keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out, "s" + lower, nil
 }

@@ -241,3 +241,54 @@ func TestListBatchesByLotCodePrefix(t *testing.T) {
 		t.Fatalf("a prefix without the enterprise = %v, want EINVALID", err)
 	}
 }
+
+// Several words are intersected through the index: every page of every
+// query holds exactly the records that have all the words, in _id order.
+func TestSearchSeveralWordsMatchesEveryRecordThatHasThemAll(t *testing.T) {
+	ctx := context.Background()
+	d := newTestDB(t)
+	e := searchEnterprise(t, d, "6000000007", "Công ty Nông sản", registry.Districts[0])
+	vocab := []string{"cà phê", "robusta", "arabica", "rang", "xay", "hạt", "nhân", "mộc"}
+	var all []*registry.Product
+	for i := range 60 {
+		// Word j is in product i when bit j of a spread of i is set; "cà phê" in most.
+		name := fmt.Sprintf("SP%d", i)
+		for j, w := range vocab {
+			if (i*7+j*13)%(j+2) != 0 || (j == 0 && i%5 != 0) {
+				name += " " + w
+			}
+		}
+		p := &registry.Product{EnterpriseID: e.ID, NameVI: name, Category: "coffee"}
+		if err := d.CreateProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p)
+	}
+	for _, q := range []string{"cà phê robusta", "robusta arabica rang", "phê xay mộc", "hạt nhân", "arabica mộc nhân xay", "sp1 rang"} {
+		var want []string
+		for _, p := range all {
+			if registry.MatchesSearch(productSearchKeys(p), registry.SearchQuery(q)) {
+				want = append(want, p.NameVI)
+			}
+		}
+		if len(want) == 0 || len(want) == len(all) {
+			t.Fatalf("%q matches %d of %d products: the data does not test an intersection", q, len(want), len(all))
+		}
+		var got []string
+		cursor := ""
+		for range 40 {
+			page, next, err := d.ListProducts(ctx, registry.ProductFilter{EnterpriseID: e.ID, Text: q, Page: registry.Page{Cursor: cursor, Limit: 4}})
+			if err != nil {
+				t.Fatalf("%q: %v", q, err)
+			}
+			got = append(got, productNames(page)...)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: got %d %v\nwant %d %v", q, len(got), got, len(want), want)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func (d *DB) deleteAll(ctx context.Context, q store.Query) (int64, error) {
 	var n int64
 	for {
 		more := false
-		err := d.eng.Tx(ctx, func(ctx context.Context) error {
+		err := d.tx(ctx, func(ctx context.Context) error {
 			raws, next, err := d.eng.Find(ctx, q)
 			if err != nil {
 				return mapError(err, nil)

@@ -253,10 +253,12 @@ func (s Schema) Cover(q Query) (*Plan, error) {
 	for i := range c.Indexes {
 		ix := &c.Indexes[i]
 		need := len(q.Where)
-		if next != "" {
+		if next != "" && next != IDField {
 			need++
 		}
-		if len(ix.Fields) < need {
+		if len(ix.Fields) < need || (next == IDField && len(ix.Fields) != need) {
+			// _id is every index's last field: a range or order on it
+			// follows equality on all the others.
 			continue
 		}
 		ok := true
@@ -266,7 +268,7 @@ func (s Schema) Cover(q Query) (*Plan, error) {
 				break
 			}
 		}
-		if ok && next != "" && ix.Fields[len(q.Where)] != next {
+		if ok && next != "" && next != IDField && ix.Fields[len(q.Where)] != next {
 			ok = false
 		}
 		if ok && (best == nil || len(ix.Fields) < len(best.Fields)) {

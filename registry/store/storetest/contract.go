@@ -218,6 +218,13 @@ func Run(t *testing.T, open func(t *testing.T, s store.Schema) store.Engine) {
 		if got := find(store.Query{Where: []store.Cond{store.Eq("tags.name", "tid6")}}); !slices.Equal(got, []string{"id6"}) {
 			t.Fatalf("multikey one: %v", got)
 		}
+		// _id ends every index: a range on it after equality on all of an index's fields.
+		if got := find(store.Query{Where: []store.Cond{store.Eq("tags.name", "all")}, Range: &store.Range{Field: store.IDField, Gte: "id4"}, Limit: 2}); !slices.Equal(got, []string{"id4", "id5"}) {
+			t.Fatalf("multikey from id4: %v", got)
+		}
+		if got := find(store.Query{Where: []store.Cond{store.Eq("tags.name", "all")}, Range: &store.Range{Field: store.IDField, Gt: "id8"}}); !slices.Equal(got, []string{"id9"}) {
+			t.Fatalf("multikey after id8: %v", got)
+		}
 		if got := find(store.Query{}); len(got) != 9 || got[0] != "id1" {
 			t.Fatalf("primary key order: %v", got)
 		}
@@ -240,10 +247,11 @@ func Run(t *testing.T, open func(t *testing.T, s store.Schema) store.Engine) {
 	t.Run("NotCovered", func(t *testing.T) {
 		e := fresh(t)
 		for _, q := range []store.Query{
-			{Collection: "things", Where: []store.Cond{store.Eq("n", 1)}},                                 // not a leading field
-			{Collection: "things", Where: []store.Cond{store.Eq("owner", "o1")}, OrderBy: "code"},         // code is not next
-			{Collection: "things", Range: &store.Range{Field: "n", Gt: 1}},                                // range with no index on it first
-			{Collection: "things", Where: []store.Cond{store.Eq("owner", "o1"), store.Eq("owner", "o2")}}, // twice
+			{Collection: "things", Where: []store.Cond{store.Eq("n", 1)}},                                                              // not a leading field
+			{Collection: "things", Where: []store.Cond{store.Eq("owner", "o1")}, OrderBy: "code"},                                      // code is not next
+			{Collection: "things", Range: &store.Range{Field: "n", Gt: 1}},                                                             // range with no index on it first
+			{Collection: "things", Where: []store.Cond{store.Eq("owner", "o1")}, Range: &store.Range{Field: store.IDField, Gt: "id1"}}, // _id is not next after owner
+			{Collection: "things", Where: []store.Cond{store.Eq("owner", "o1"), store.Eq("owner", "o2")}},                              // twice
 			{Collection: "nowhere"},
 		} {
 			if _, _, err := e.Find(ctx, q); !errors.Is(err, store.ErrNotCovered) {

@@ -57,20 +57,45 @@ func BenchmarkScale(b *testing.B) {
 	// One load generator on one address measures the server, not its rate limits.
 	getenv := env("TRACEREG_DATA", data, "PORT", port, "TRACEREG_ADMIN_PASSWORD", "scale-admin-password", "LOG_LEVEL", "error",
 		"TRACEREG_API_RATE_LIMIT", "-1", "TRACEREG_PUBLIC_RATE_LIMIT", "-1")
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()
-	defer func() { cancel(); <-done }()
 	g := &grower{b: b, base: "http://127.0.0.1:" + port, http: &http.Client{Timeout: 10 * time.Minute}}
+	g.start(getenv)
+	defer g.stop()
 	g.waitReady()
 	g.token = g.apiToken("admin", "scale-admin-password")
+	var body struct {
+		ID string `json:"id"`
+	}
+	g.post("/api/v1/certification-bodies", map[string]any{"name": "Tổ chức chứng nhận thử tải", "code": "CB-SCALE"}, &body)
+	g.bodyID = body.ID
 
 	for _, n := range sizes {
 		g.growTo(n)
 		size := fmt.Sprintf("lots=%d", n)
 		g.report(size, data)
 		g.requests(size)
+		g.restart(size, getenv)
 	}
+}
+
+// start serves the registry in this process (the binary's own run).
+func (g *grower) start(getenv func(string) string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, io.Discard, io.Discard) }()
+	g.stop = func() { cancel(); <-done }
+}
+
+// restart stops the server and times a start until /readyz answers.
+func (g *grower) restart(size string, getenv func(string) string) {
+	g.stop()
+	t0 := time.Now()
+	g.start(getenv)
+	g.waitReady()
+	d := time.Since(t0)
+	msg := fmt.Sprintf("scale %s: restart to /readyz in %s", size, d.Round(time.Millisecond))
+	fmt.Fprintln(os.Stderr, msg)
+	g.b.Log(msg)
+	// Sessions live in the store: the workspace clients stay signed in.
 }
 
 type lotRef struct{ id, gtin, lot, enterprise string }
@@ -86,6 +111,10 @@ type grower struct {
 	admin, coop *http.Client // workspace sessions
 	imported    time.Duration
 	importedN   int
+	bodyID      string
+	certs       []string  // certificate numbers
+	sinceMark   time.Time // before the last 1,000 lots were imported
+	stop        func()
 }
 
 func freePortB(b *testing.B) int {
@@ -155,6 +184,9 @@ func (g *grower) apiToken(user, pw string) string {
 // growTo adds enterprises of 100 lots until the store holds n lots.
 func (g *grower) growTo(n int) {
 	for len(g.lots) < n {
+		if len(g.lots) == n-1000 {
+			g.sinceMark = time.Now().UTC()
+		}
 		start := time.Now()
 		events := 0
 		for range 10 {
@@ -188,6 +220,13 @@ func (g *grower) addEnterprise() (events int) {
 	g.post("/api/v1/products", map[string]any{"enterprise_id": ent.ID, "name_vi": fmt.Sprintf("Cà phê nhân Robusta %d", i), "category": "coffee",
 		"gtin": gtin, "unit": "kg"}, &product)
 	g.entIDs = append(g.entIDs, ent.ID)
+	// Five certificates an enterprise: 50,000 at a million lots.
+	for c := range 5 {
+		number := fmt.Sprintf("VG-TT-%d-%d", i, c)
+		g.post("/api/v1/certificates", map[string]any{"number": number, "scheme": "VietGAP", "body_id": g.bodyID, "holder_id": ent.ID,
+			"issued_on": "2025-01-01", "expires_on": "2028-01-01", "scope_product_ids": []string{product.ID}}, nil)
+		g.certs = append(g.certs, number)
+	}
 
 	var rows bytes.Buffer
 	for l := range 100 {
@@ -292,6 +331,7 @@ func (g *grower) requests(size string) {
 		g.coop = g.session("scale-coop", "scale-coop-password")
 	}
 	rng := rand.New(rand.NewPCG(1, uint64(len(g.lots))))
+	deep := g.deepCursor(min(len(g.lots)/2, 20000))
 	anyLot := func() lotRef { return g.lots[rng.IntN(len(g.lots))] }
 	bearer := http.Header{"Authorization": {"Bearer " + g.token}}
 	cases := []struct {
@@ -310,6 +350,14 @@ func (g *grower) requests(size string) {
 		{"workspace-enterprise-home", g.coop, nil, func() string { return "/w/" }, 200},
 		{"workspace-enterprise-lots", g.coop, nil, func() string { return "/w/lots" }, 200},
 		{"workspace-inspector-search-lot", g.admin, nil, func() string { return "/w/search?q=" + url.QueryEscape(anyLot().lot) }, 200},
+		{"workspace-inspector-search-name", g.admin, nil, func() string {
+			return "/w/search?q=" + url.QueryEscape(fmt.Sprintf("thử tải %d", rng.IntN(g.ents)))
+		}, 200},
+		{"public-certificate-page-cold", nil, nil, func() string { return "/c/" + g.certs[rng.IntN(len(g.certs))] }, 200},
+		{"api-lots-deep-cursor", nil, bearer, func() string { return "/api/v1/batches?limit=50&cursor=" + url.QueryEscape(deep) }, 200},
+		{"api-lots-updated-since", nil, bearer, func() string {
+			return "/api/v1/batches?limit=50&updated_since=" + url.QueryEscape(g.sinceMark.Format(time.RFC3339))
+		}, 200},
 		{"programme-dashboard", g.admin, nil, func() string { return "/dashboard/programme" }, 200},
 		{"public-statistics", nil, nil, func() string { return "/thong-ke" }, 200},
 	}
@@ -355,6 +403,24 @@ func (g *grower) requests(size string) {
 		}
 		reportLatency(b, lat)
 	})
+}
+
+// deepCursor follows the API's list of every lot for depth lots and
+// returns the cursor there.
+func (g *grower) deepCursor(depth int) string {
+	cursor := ""
+	for read := 0; read < depth; read += 200 {
+		var page struct {
+			Items []json.RawMessage `json:"items"`
+			Next  string            `json:"next_cursor"`
+		}
+		g.call("GET", "/api/v1/batches?limit=200&cursor="+url.QueryEscape(cursor), "application/json", nil, &page)
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	return cursor
 }
 
 // productOf finds a lot's product through the API once per enterprise.

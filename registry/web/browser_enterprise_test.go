@@ -50,6 +50,7 @@ func TestBrowserEnterpriseJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("point_lat"), "12.702500"),
 		chromedp.SendKeys(chromedp.ID("point_lon"), "108.143800"),
 		chromedp.SendKeys(chromedp.ID("area_ha"), "1.2"),
+		chromedp.Click(chromedp.ID("deforestation_free")),
 		chromedp.Submit(chromedp.ID("facility-form")),
 		chromedp.WaitVisible(chromedp.ID("plot-outline")),
 	)

@@ -88,7 +88,7 @@ func (w *Web) entFacilityNew(c *fiber.Ctx) error {
 	f.Set("kind", registry.FacilityFarmPlot)
 	f.Set("geo_mode", "point")
 	f.Set("coord_order", "lonlat")
-	f.Set("deforestation_free", "yes")
+	// The no-deforestation declaration is the enterprise's to make: never pre-chosen.
 	return w.render(c, fiber.StatusOK, w.entFacilityPage(c, f))
 }
 
@@ -110,8 +110,14 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 		}
 	}
 	if fac.Kind == registry.FacilityFarmPlot {
-		yes := f.Value("deforestation_free") == "yes"
-		fac.DeforestationFree = &yes
+		switch f.Value("deforestation_free") {
+		case "yes", "no":
+			yes := f.Value("deforestation_free") == "yes"
+			fac.DeforestationFree = &yes
+		default:
+			p.Add("deforestation_free", "required", "say whether forest was cleared on this plot after 31 December 2020",
+				"hãy cho biết thửa đất có bị phá rừng sau ngày 31/12/2020 hay không")
+		}
 	}
 	geometry, gerr := w.entGeometry(c, f, fac.Kind)
 	if gerr != nil && !invalid(gerr) {

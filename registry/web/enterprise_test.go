@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -303,6 +304,10 @@ func TestEnterpriseFacilities(t *testing.T) {
 		}
 		return v
 	}
+	// The declaration is the enterprise's to make: the new form chooses neither answer.
+	blank := c.get("/w/facilities/new")
+	wantStatus(t, "new plot form", blank, http.StatusOK)
+	wantContains(t, "new plot form", blank.body, `id="deforestation_free">`, `id="deforestation_free_no">`)
 	before := entCount(t, e, e.demo.CoopID)
 	square := "108.081000, 12.851000\n108.083160, 12.851000\n108.083160, 12.853110\n108.081000, 12.853110"
 	swapped := "12.851000, 108.081000\n12.851000, 108.083160\n12.853110, 108.083160\n12.853110, 108.081000"
@@ -324,13 +329,17 @@ func TestEnterpriseFacilities(t *testing.T) {
 		{"cleared after the cut-off", with("geo_mode", "list", "coord_order", "lonlat", "coords", square, "land_cleared_on", "2022-05-01"),
 			[]string{"đất được khai phá sau ngày 31/12/2020"}},
 		{"no name", with("name", "", "geo_mode", "list", "coord_order", "lonlat", "coords", square), []string{`id="name" name="name" value="" maxlength="200" required aria-invalid="true"`}},
+		{"no deforestation answer", with("deforestation_free", "", "geo_mode", "list", "coord_order", "lonlat", "coords", square),
+			[]string{"hãy cho biết thửa đất có bị phá rừng sau ngày 31/12/2020 hay không", `id="deforestation" aria-invalid="true"`}},
+		{"an answer that is neither", with("deforestation_free", "maybe", "geo_mode", "list", "coord_order", "lonlat", "coords", square),
+			[]string{"hãy cho biết thửa đất có bị phá rừng sau ngày 31/12/2020 hay không"}},
 	}
 	for _, tc := range bad {
 		r := c.postMultipart("/w/facilities", tc.form)
 		wantStatus(t, tc.name, r, http.StatusUnprocessableEntity)
 		wantContains(t, tc.name, r.body, append([]string{`id="form-errors"`, `value="Cư Kuin" selected`}, tc.want...)...)
 		// The EUDR messages sit beside the geometry field.
-		if tc.name != "no name" && tc.name != "cleared after the cut-off" && tc.name != "point over 4 ha" {
+		if !slices.Contains([]string{"no name", "cleared after the cut-off", "point over 4 ha", "no deforestation answer", "an answer that is neither"}, tc.name) {
 			i := strings.Index(r.body, `id="geometry-errors"`)
 			if i < 0 || !strings.Contains(r.body[i:i+600], tc.want[0]) {
 				t.Errorf("%s: message not beside the geometry field", tc.name)

@@ -120,9 +120,16 @@ func TestScanCounting(t *testing.T) {
 	h := do(t, app2, "GET", unit)
 	wantContains(t, h.Body, `id="scan-count">7<`, "hàng giả")
 	wantNotContains(t, h.Body, "not-a-province")
-	// The second label was never scanned: no warning.
+	// The second label was never scanned: no warning, and this scan is its
+	// first (not "0 scans" until the counters are flushed).
 	h = do(t, app2, "GET", e.lotPage()+"/"+codes[1])
 	wantNotContains(t, h.Body, "hàng giả")
+	wantContains(t, h.Body, `id="scan-count">1<`)
+	var fresh pageJSON
+	do(t, app2, "GET", e.lotPage()+"/"+codes[1], "Accept", "application/json").json(t, &fresh)
+	if fresh.Serial == nil || fresh.Serial.Scans != 1 || fresh.Serial.Clients != 1 || fresh.Serial.Suspicious {
+		t.Fatalf("a first scan: %+v, want 1 scan by 1 client", fresh.Serial)
+	}
 	// Never-issued serials, and the positions' numbers, show the lot with a
 	// warning, and are counted once per lot, not each as a serial.
 	for _, s := range []string{"3", "1", "ABCDEFGHJKMN"} {

@@ -142,7 +142,8 @@ func (s *scanLogger) close(ctx context.Context) error {
 }
 
 // serialView logs this scan and shows the code's counters, read through the
-// cache (the counts lag by up to the cache TTL plus one flush).
+// cache (the counts lag by up to the cache TTL plus one flush); a code with
+// none stored shows this scan as its first.
 func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM {
 	key := scanKey(v, serial)
 	sv := &serialVM{Serial: serial}
@@ -158,6 +159,16 @@ func (l *Lookup) serialView(c *fiber.Ctx, v *view, serial, lg string) *serialVM 
 	}
 	stats := st.(*registry.ScanStats)
 	sv.Known = true
+	if stats.Count == 0 {
+		// Nothing stored yet: this scan is the first, whatever the
+		// counters say before their next flush; never "0 scans".
+		now := l.cfg.Clock.Now()
+		sv.Scans, sv.Clients, sv.FirstScan = 1, 1, when(lg, now)
+		if place := l.place(c); place != "" {
+			sv.FirstPlace, sv.Places = provinceName(place), 1
+		}
+		return sv
+	}
 	sv.Scans = stats.Count
 	if !stats.FirstScan.IsZero() {
 		sv.FirstScan = when(lg, stats.FirstScan)

@@ -139,6 +139,7 @@ func matrixCases() []matrixCase {
 	}), want{201, 403, 403, 201, 404, 401})
 	add("GET", "/batches/{id}/events", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }), readOwnNoCert)
 	add("GET", "/batches/{id}/trace", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/trace?direction=down" }), readOwnNoCert)
+	add("GET", "/batches/{id}/eudr.geojson", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/eudr.geojson" }), readOwnNoCert)
 	add("POST", "/batches/{id}/recall", func(e *env, as string) request {
 		b := e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchPublished)
 		return request{method: "POST", path: v1 + "/batches/" + b.ID + "/recall", body: recallRequest{Reason: "Nhiễm nấm mốc", On: "2026-03-01"},

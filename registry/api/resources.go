@@ -272,6 +272,8 @@ func (a *API) mountResources(g fiber.Router) {
 	a.add(g, routeDoc{Method: "GET", Summary: "List a lot's events, oldest first", Tag: "batches", Response: listOf[registry.TraceEvent]{}}, "/batches/:id/events", a.listEvents)
 	a.add(g, routeDoc{Method: "GET", Summary: "Genealogy of a lot: up to the farm plots or down to every lot made from it", Tag: "batches",
 		Response: registry.Genealogy{}, Query: []string{"direction", "depth"}}, "/batches/:id/trace", a.trace)
+	a.add(g, routeDoc{Method: "GET", Summary: "EUDR due-diligence package: the GeoJSON of every plot the lot traces to, with producers, periods and DDS references",
+		Tag: "batches", Response: registry.EUDRPackage{}}, "/batches/:id/eudr.geojson", a.eudrPackage)
 	a.mountProgramme(g) // programme.go
 	a.mountUsers(g)
 }
@@ -453,4 +455,24 @@ func (a *API) trace(c *fiber.Ctx) error {
 	}
 	me, _ := registry.ActorFrom(c.UserContext())
 	return c.JSON(g.SeenBy(me))
+}
+
+// eudrPackage answers a lot's EUDR package (registry.LotEUDRPackage).
+func (a *API) eudrPackage(c *fiber.Ctx) error {
+	b, err := load(c, batchResource(a), c.Params("id"), registry.ActRead)
+	if err != nil {
+		return err
+	}
+	me, _ := registry.ActorFrom(c.UserContext())
+	pkg, err := registry.LotEUDRPackage(c.UserContext(), a.store, me, b)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(pkg)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/geo+json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+registry.EUDRFileName(b.LotCode)+`"`)
+	return c.Send(body)
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -19,6 +20,7 @@ func (w *Web) mountEntLots(g fiber.Router, ent fiber.Handler) {
 	g.Get("/lots/new", ent, w.entLotNew)
 	g.Post("/lots", ent, w.entLotCreate)
 	g.Get("/lots/:id", ent, w.entLot)
+	g.Get("/lots/:id/eudr.geojson", ent, w.entLotEUDR)
 	g.Post("/lots/:id/events", ent, w.entEventCreate)
 	g.Post("/lots/:id/publish", ent, w.entLotPublish)
 }
@@ -555,6 +557,28 @@ func (w *Web) entLot(c *fiber.Ctx) error {
 		return err
 	}
 	return w.entLotView(c, b, nil, fiber.StatusOK)
+}
+
+// entLotEUDR downloads the lot's EUDR due-diligence package.
+func (w *Web) entLotEUDR(c *fiber.Ctx) error {
+	if _, err := entID(c); err != nil {
+		return err
+	}
+	b, err := w.entLoadLot(c, registry.ActRead)
+	if err != nil {
+		return err
+	}
+	pkg, err := registry.LotEUDRPackage(ctx(c), w.store, actor(c), b)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(pkg)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/geo+json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+registry.EUDRFileName(b.LotCode)+`"`)
+	return c.Send(body)
 }
 
 // entEventCreate adds an event (not a transformation) on one lot.

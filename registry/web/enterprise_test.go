@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
@@ -665,5 +666,34 @@ func TestEnterpriseAuthorization(t *testing.T) {
 	entWantUnchanged(t, "refused requests", e, e.demo.CoopID, before)
 	if pr, _ := e.db.FindProduct(ctx, prod); pr.NameVI == "Đổi tên" {
 		t.Errorf("a refused edit was stored")
+	}
+}
+
+// The lot page offers the EUDR package of the plots the lot traces to, and
+// only the lot's readers get it.
+func TestEnterpriseLotEUDRDownload(t *testing.T) {
+	e := newEnv(t)
+	coop := e.as(asCoop)
+	page := coop.get("/w/lots/" + e.demo.GreenBatchID)
+	wantStatus(t, "green lot page", page, http.StatusOK)
+	wantContains(t, "green lot page", page.body, `id="eudr-download"`, `/w/lots/`+e.demo.GreenBatchID+`/eudr.geojson`)
+	r := coop.get("/w/lots/" + e.demo.GreenBatchID + "/eudr.geojson")
+	wantStatus(t, "EUDR package", r, http.StatusOK)
+	if ct := r.header.Get("Content-Type"); ct != "application/geo+json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var pkg registry.EUDRPackage
+	if err := json.Unmarshal([]byte(r.body), &pkg); err != nil || pkg.Type != "FeatureCollection" || len(pkg.Features) == 0 {
+		t.Fatalf("package %v: %.300s", err, r.body)
+	}
+	for _, f := range pkg.Features {
+		if f.Properties.ProducerCountry != "VN" || f.Properties.ProducerName == "" || len(f.Properties.Lots) == 0 {
+			t.Errorf("feature properties %+v", f.Properties)
+		}
+	}
+	// Another enterprise cannot read the coop's lot, nor its package.
+	other := e.as(asRoaster).get("/w/lots/" + e.demo.GreenBatchID + "/eudr.geojson")
+	if other.status == http.StatusOK {
+		t.Fatalf("the roaster read the coop's package: %d", other.status)
 	}
 }

@@ -41,8 +41,8 @@ type EUDRPlot struct {
 // EUDRPackage is the whole file.
 type EUDRPackage struct {
 	Type          string        `json:"type"` // "FeatureCollection"
-	Lot           string        `json:"lot"`
-	LotID         string        `json:"lot_id"`
+	Lot           string        `json:"lot,omitempty"`
+	LotID         string        `json:"lot_id,omitempty"`
 	DDSReferences []string      `json:"dds_references"` // the lot's own and every upstream lot's
 	Features      []EUDRFeature `json:"features"`
 }
@@ -66,32 +66,52 @@ func NewEUDRPackage(root *Batch, up *Genealogy, producers map[string]*Enterprise
 		if plot.Geometry == "" {
 			continue
 		}
-		props := EUDRPlot{PlotID: plot.ID, ProductionPlace: plot.Name, ProducerCountry: "VN", District: plot.District,
-			Area: plot.AreaHa, Crop: plot.Crop, LandClearedOn: plot.LandClearedOn, Lots: []string{}}
-		props.DeforestationOK = plot.DeforestationFree != nil && *plot.DeforestationFree
-		if e := producers[plot.EnterpriseID]; e != nil {
-			props.ProducerName, props.ProducerTaxCode = e.NameVI, e.TaxCode
+		pkg.Features = append(pkg.Features, eudrFeature(plot, producers[plot.EnterpriseID], lots))
+	}
+	return pkg
+}
+
+// eudrFeature is one plot, with the period and DDS references of those
+// of lots harvested from it.
+func eudrFeature(plot *Facility, producer *Enterprise, lots []*Batch) EUDRFeature {
+	props := EUDRPlot{PlotID: plot.ID, ProductionPlace: plot.Name, ProducerCountry: "VN", District: plot.District,
+		Area: plot.AreaHa, Crop: plot.Crop, LandClearedOn: plot.LandClearedOn, Lots: []string{}}
+	props.DeforestationOK = plot.DeforestationFree != nil && *plot.DeforestationFree
+	if producer != nil {
+		props.ProducerName, props.ProducerTaxCode = producer.NameVI, producer.TaxCode
+	}
+	seen := map[string]bool{}
+	for _, b := range lots {
+		if !slices.Contains(b.SourcePlotIDs, plot.ID) || seen[b.ID] {
+			continue
 		}
-		seen := map[string]bool{}
-		for _, b := range lots {
-			if !slices.Contains(b.SourcePlotIDs, plot.ID) || seen[b.ID] {
-				continue
-			}
-			seen[b.ID] = true
-			props.Lots = append(props.Lots, b.LotCode)
-			addRef(&props.DDSReferences, b.DDSReference)
-			day := b.HarvestedOn
-			if day == "" {
-				day = b.ProducedOn
-			}
-			if day != "" && (props.ProductionStart == "" || day < props.ProductionStart) {
-				props.ProductionStart = day
-			}
-			if day != "" && day > props.ProductionEnd {
-				props.ProductionEnd = day
-			}
+		seen[b.ID] = true
+		props.Lots = append(props.Lots, b.LotCode)
+		if b.DDSReference != "" && !slices.Contains(props.DDSReferences, b.DDSReference) {
+			props.DDSReferences = append(props.DDSReferences, b.DDSReference)
 		}
-		pkg.Features = append(pkg.Features, EUDRFeature{Type: "Feature", Geometry: json.RawMessage(plot.Geometry), Properties: props})
+		day := b.HarvestedOn
+		if day == "" {
+			day = b.ProducedOn
+		}
+		if day != "" && (props.ProductionStart == "" || day < props.ProductionStart) {
+			props.ProductionStart = day
+		}
+		if day != "" && day > props.ProductionEnd {
+			props.ProductionEnd = day
+		}
+	}
+	return EUDRFeature{Type: "Feature", Geometry: json.RawMessage(plot.Geometry), Properties: props}
+}
+
+// PlotGeoJSON is one plot as a FeatureCollection of one Feature (none when
+// it has no geometry), with the EUDR properties; lots are its lots, if known.
+func PlotGeoJSON(plot *Facility, producer *Enterprise, lots []*Batch) *EUDRPackage {
+	pkg := &EUDRPackage{Type: "FeatureCollection", DDSReferences: []string{}, Features: []EUDRFeature{}}
+	if plot.Geometry != "" {
+		f := eudrFeature(plot, producer, lots)
+		pkg.Features = append(pkg.Features, f)
+		pkg.DDSReferences = append(pkg.DDSReferences, f.Properties.DDSReferences...)
 	}
 	return pkg
 }

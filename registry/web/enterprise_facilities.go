@@ -29,6 +29,7 @@ func (w *Web) mountEntFacilities(g fiber.Router, ent fiber.Handler) {
 	g.Get("/facilities/new", ent, w.entFacilityNew)
 	g.Post("/facilities", ent, w.entFacilityCreate)
 	g.Get("/facilities/:id", ent, w.entFacility)
+	g.Get("/facilities/:id/plot.geojson", ent, w.entFacilityGeoJSON)
 }
 
 type entFacilitiesData struct {
@@ -389,6 +390,38 @@ func (w *Web) entFacility(c *fiber.Ctx) error {
 	}
 	p.Data = d
 	return w.render(c, fiber.StatusOK, p)
+}
+
+// entFacilityGeoJSON downloads one plot as GeoJSON with its EUDR properties.
+func (w *Web) entFacilityGeoJSON(c *fiber.Ctx) error {
+	if _, err := entID(c); err != nil {
+		return err
+	}
+	id := entParam(c, "id")
+	if !registry.ValidID(id) {
+		return entNotFound()
+	}
+	fac, err := w.store.FindFacility(ctx(c), id)
+	if err != nil {
+		return err
+	}
+	if err := entAuthorize(c, registry.ActRead, registry.KindFacility, fac.EnterpriseID); err != nil {
+		return err
+	}
+	if fac.Geometry == "" {
+		return entNotFound()
+	}
+	producer, err := w.store.FindEnterprise(ctx(c), fac.EnterpriseID)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(registry.PlotGeoJSON(fac, producer, nil))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/geo+json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="plot-`+fac.ID+`.geojson"`)
+	return c.Send(body)
 }
 
 // entPlotSVG is a plot's outline projected into an SVG box (after lookup/svg.go).

@@ -691,6 +691,22 @@ func TestEnterpriseLotEUDRDownload(t *testing.T) {
 			t.Errorf("feature properties %+v", f.Properties)
 		}
 	}
+	// Each plot downloads alone too, from its page.
+	plotID := pkg.Features[0].Properties.PlotID
+	wantContains(t, "plot page", coop.get("/w/facilities/"+plotID).body, `id="plot-geojson"`)
+	pr := coop.get("/w/facilities/" + plotID + "/plot.geojson")
+	wantStatus(t, "plot GeoJSON", pr, http.StatusOK)
+	var one registry.EUDRPackage
+	if err := json.Unmarshal([]byte(pr.body), &one); err != nil || len(one.Features) != 1 || one.Features[0].Properties.PlotID != plotID ||
+		string(one.Features[0].Geometry) == "" {
+		t.Fatalf("plot GeoJSON %v: %.300s", err, pr.body)
+	}
+	if r := e.as(asRoaster).get("/w/facilities/" + plotID + "/plot.geojson"); r.status == http.StatusOK {
+		t.Fatalf("the roaster downloaded the coop's plot")
+	}
+	if r := coop.get("/w/facilities/nope/plot.geojson"); r.status != http.StatusNotFound {
+		t.Fatalf("an unknown plot: %d", r.status)
+	}
 	// Another enterprise cannot read the coop's lot, nor its package.
 	other := e.as(asRoaster).get("/w/lots/" + e.demo.GreenBatchID + "/eudr.geojson")
 	if other.status == http.StatusOK {

@@ -442,24 +442,27 @@ type entEventRow struct {
 
 // entLotData is what the lot page shows.
 type entLotData struct {
-	Lot        *registry.Batch
-	Product    *registry.Product
-	Site       *registry.Facility
-	Plots      []*registry.Facility
-	Certs      []entCertRow
-	Events     []entEventRow
-	Upstream   []*registry.Batch
-	UpPlots    []*registry.Facility
-	Sites      []*registry.Facility
-	Kinds      []string
-	Steps      []string
-	Disps      []string
-	Units      []string
-	PublicURL  string // /l/<code> on the public base
-	GS1URL     string // the GS1 Digital Link, for a product with a GTIN
-	QRPath     string // path of the QR image without extension
-	GS1QRPath  string
-	LabelsPath string
+	Lot      *registry.Batch
+	Product  *registry.Product
+	Site     *registry.Facility
+	Plots    []*registry.Facility
+	Certs    []entCertRow
+	Events   []entEventRow
+	Upstream []*registry.Batch
+	// InputRecalled are the upstream lots that were recalled while this
+	// one is not: it is still published, but not simply "on the market".
+	InputRecalled []*registry.Batch
+	UpPlots       []*registry.Facility
+	Sites         []*registry.Facility
+	Kinds         []string
+	Steps         []string
+	Disps         []string
+	Units         []string
+	PublicURL     string // /l/<code> on the public base
+	GS1URL        string // the GS1 Digital Link, for a product with a GTIN
+	QRPath        string // path of the QR image without extension
+	GS1QRPath     string
+	LabelsPath    string
 }
 
 func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) error {
@@ -504,6 +507,9 @@ func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) e
 			lotCodes[ub.ID] = ub.LotCode
 			if ub.ID != b.ID {
 				d.Upstream = append(d.Upstream, ub)
+				if ub.Status == registry.BatchRecalled && b.Status != registry.BatchRecalled {
+					d.InputRecalled = append(d.InputRecalled, ub)
+				}
 			}
 		}
 		d.UpPlots = g.Plots

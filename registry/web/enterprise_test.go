@@ -713,3 +713,28 @@ func TestEnterpriseLotEUDRDownload(t *testing.T) {
 		t.Fatalf("the roaster read the coop's package: %d", other.status)
 	}
 }
+
+// A lot whose input was recalled says so at the top of its page instead of
+// reading simply "published".
+func TestEnterpriseLotShowsARecalledInput(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	roaster := e.as(asRoaster)
+	path := "/w/lots/" + e.demo.RoastedBatchID
+	before := roaster.get(path)
+	wantStatus(t, "roasted lot", before, http.StatusOK)
+	if strings.Contains(before.body, `id="lot-input-recalled"`) {
+		t.Fatal("a recall warning before any recall")
+	}
+	green, err := e.db.FindBatch(ctx, e.demo.GreenBatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.RecallBatch(ctx, e.db, green, registry.RecallOrder{Reason: "Nhiễm nấm mốc", On: "2026-03-01"}, "inspector", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	after := roaster.get(path)
+	wantStatus(t, "roasted lot after the recall", after, http.StatusOK)
+	wantContains(t, "roasted lot after the recall", after.body, `id="lot-input-recalled"`, "Lô đầu vào đã bị thu hồi", green.LotCode,
+		`id="lot-input-recalled-badge"`)
+}

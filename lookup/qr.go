@@ -21,7 +21,9 @@ import (
 
 // QR image bounds.
 const (
-	qrDefaultSize  = 256
+	// A PNG asked for without a size is for print: at 640 px asked, the
+	// whole-pixel modules of any code up to 120 modules give 512 px or more.
+	qrDefaultSize  = 640
 	qrMinSize      = 64
 	qrMaxSize      = 2048
 	qrDefaultQuiet = 4

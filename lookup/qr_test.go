@@ -64,6 +64,12 @@ func TestQRImages(t *testing.T) {
 	if want := modules * (64 / modules); bi.Bounds().Dx() != want {
 		t.Errorf("PNG %d px for %d modules at size 64, want %d", bi.Bounds().Dx(), modules, want)
 	}
+	// Without a size, a PNG is big enough to print: 512 px or more.
+	def := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+registry.DemoRoastedLot+".png")
+	di, err := png.Decode(bytes.NewReader([]byte(def.Body)))
+	if err != nil || di.Bounds().Dx() < 512 || di.Bounds().Dy() != di.Bounds().Dx() {
+		t.Errorf("default PNG: %v %v, want a square of 512 px or more", err, di)
+	}
 	sv4 := do(t, e.app, "GET", "/qr/01/"+g+".svg?qz=4")
 	if !strings.Contains(sv4.Body, fmt.Sprintf(`viewBox="0 0 %d %d"`, modules+8, modules+8)) {
 		t.Errorf("quiet zone of 4 not in the SVG: %.120s", sv4.Body)

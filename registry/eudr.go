@@ -52,14 +52,9 @@ type EUDRPackage struct {
 // a geometry are left out: the EU system cannot take them.
 func NewEUDRPackage(root *Batch, up *Genealogy, producers map[string]*Enterprise) *EUDRPackage {
 	pkg := &EUDRPackage{Type: "FeatureCollection", Lot: root.LotCode, LotID: root.ID, DDSReferences: []string{}, Features: []EUDRFeature{}}
-	addRef := func(refs *[]string, r string) {
-		if r != "" && !slices.Contains(*refs, r) {
-			*refs = append(*refs, r)
-		}
-	}
 	lots := append([]*Batch{root}, up.Batches...)
 	for _, b := range lots {
-		addRef(&pkg.DDSReferences, b.DDSReference)
+		pkg.DDSReferences = addDDSReference(pkg.DDSReferences, b.DDSReference)
 	}
 	sort.Strings(pkg.DDSReferences)
 	for _, plot := range up.Plots {
@@ -69,6 +64,14 @@ func NewEUDRPackage(root *Batch, up *Genealogy, producers map[string]*Enterprise
 		pkg.Features = append(pkg.Features, eudrFeature(plot, producers[plot.EnterpriseID], lots))
 	}
 	return pkg
+}
+
+// addDDSReference adds r to refs once; a lot without one adds nothing.
+func addDDSReference(refs []string, r string) []string {
+	if r == "" || slices.Contains(refs, r) {
+		return refs
+	}
+	return append(refs, r)
 }
 
 // eudrFeature is one plot, with the period and DDS references of those
@@ -87,9 +90,7 @@ func eudrFeature(plot *Facility, producer *Enterprise, lots []*Batch) EUDRFeatur
 		}
 		seen[b.ID] = true
 		props.Lots = append(props.Lots, b.LotCode)
-		if b.DDSReference != "" && !slices.Contains(props.DDSReferences, b.DDSReference) {
-			props.DDSReferences = append(props.DDSReferences, b.DDSReference)
-		}
+		props.DDSReferences = addDDSReference(props.DDSReferences, b.DDSReference)
 		day := b.HarvestedOn
 		if day == "" {
 			day = b.ProducedOn

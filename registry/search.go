@@ -67,26 +67,3 @@ func SearchQuery(q string) []string {
 	words := SearchWords(q)
 	return words[:min(len(words), 8)]
 }
-
-// SearchLead is the query word the index is asked for: the longest, most
-// likely the rarest. The other words are checked on what it finds.
-func SearchLead(words []string) string {
-	lead := ""
-	for _, w := range words {
-		if len([]rune(w)) > len([]rune(lead)) {
-			lead = w
-		}
-	}
-	return lead
-}
-
-// MatchesSearch reports whether a record whose keys are keys holds every
-// query word (each a whole word or a prefix key of one).
-func MatchesSearch(keys, words []string) bool {
-	for _, w := range words {
-		if !slices.Contains(keys, w) {
-			return false
-		}
-	}
-	return true
-}

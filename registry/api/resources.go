@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/gs1"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // cloneJSON deep-copies a record through its JSON form.
@@ -468,11 +469,5 @@ func (a *API) eudrPackage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(pkg)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/geo+json")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+registry.EUDRFileName(b.LotCode)+`"`)
-	return c.Send(body)
+	return server.SendGeoJSON(c, registry.EUDRFileName(b.LotCode), pkg)
 }

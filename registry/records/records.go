@@ -69,7 +69,7 @@ func (d *DB) ListEnterprises(ctx context.Context, f registry.EnterpriseFilter) (
 		})
 	}
 	if f.Text != "" {
-		return search(ctx, d, colEnterprises, nil, f.Text, f.Page, enterpriseSearchKeys, func(e *registry.Enterprise) bool {
+		return search(ctx, d, colEnterprises, nil, f.Text, f.Page, func(e *registry.Enterprise) bool {
 			return matches(f.District, e.District) && matches(f.Sector, e.Sector)
 		})
 	}
@@ -122,7 +122,7 @@ func (d *DB) ListFacilities(ctx context.Context, f registry.FacilityFilter) ([]*
 		if f.EnterpriseID == "" {
 			return nil, "", fieldError("enterprise_id", "required", "a facility search names the enterprise", "tìm cơ sở cần nêu doanh nghiệp")
 		}
-		return search(ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID), f.Text, f.Page, facilitySearchKeys,
+		return search(ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID), f.Text, f.Page,
 			func(x *registry.Facility) bool { return matches(f.Kind, x.Kind) })
 	}
 	return list[registry.Facility](ctx, d, colFacilities, where("enterprise_id", f.EnterpriseID, "kind", f.Kind), f.Page)
@@ -210,7 +210,7 @@ func (d *DB) ListProducts(ctx context.Context, f registry.ProductFilter) ([]*reg
 		})
 	}
 	if f.Text != "" {
-		return search(ctx, d, colProducts, where("enterprise_id", f.EnterpriseID), f.Text, f.Page, productSearchKeys,
+		return search(ctx, d, colProducts, where("enterprise_id", f.EnterpriseID), f.Text, f.Page,
 			func(p *registry.Product) bool { return matches(f.Category, p.Category) })
 	}
 	return list[registry.Product](ctx, d, colProducts, where("enterprise_id", f.EnterpriseID, "category", f.Category), f.Page)

@@ -58,7 +58,7 @@ const searchScanMax = 2000
 // several are intersected by searchAll. A page may be short, with a next
 // cursor, when keep refuses many records.
 func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, text string, page registry.Page,
-	keysOf func(*T) []string, keep func(*T) bool) ([]*T, string, error) {
+	keep func(*T) bool) ([]*T, string, error) {
 	page = page.Normalize()
 	if !page.UpdatedSince.IsZero() {
 		return nil, "", fieldError("updated_since", "combination", "cannot be combined with a search by name",
@@ -71,7 +71,7 @@ func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, t
 	if len(words) > 1 {
 		return searchAll(ctx, d, col, conds, words, page, keep)
 	}
-	q := store.Query{Collection: col, Where: append(conds, store.Eq(searchField, registry.SearchLead(words))), After: page.Cursor}
+	q := store.Query{Collection: col, Where: append(conds, store.Eq(searchField, words[0])), After: page.Cursor}
 	var out []*T
 	read := 0
 	for len(out) < page.Limit {
@@ -87,7 +87,7 @@ func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, t
 			if err != nil {
 				return nil, "", err
 			}
-			if (len(words) == 1 || registry.MatchesSearch(keysOf(v), words)) && (keep == nil || keep(v)) {
+			if keep == nil || keep(v) {
 				out = append(out, v)
 			}
 		}
@@ -192,16 +192,12 @@ func searchAll[T any](ctx context.Context, d *DB, col string, conds []store.Cond
 	// first returns the first record of word's range from id on (after it
 	// when after), or nil.
 	first := func(word, id string, after bool) (bson.Raw, string, error) {
-		r := &store.Range{Field: store.IDField}
+		var r *store.Range // none: from the range's start
 		switch {
-		case id == "":
-		case after:
-			r.Gt = id
-		default:
-			r.Gte = id
-		}
-		if id == "" {
-			r = nil
+		case id != "" && after:
+			r = &store.Range{Field: store.IDField, Gt: id}
+		case id != "":
+			r = &store.Range{Field: store.IDField, Gte: id}
 		}
 		raws, _, err := d.eng.Find(ctx, store.Query{Collection: col, Where: append(slices.Clone(conds), store.Eq(searchField, word)),
 			Range: r, Limit: 1})

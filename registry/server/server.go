@@ -8,6 +8,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -304,3 +305,15 @@ var titles = map[int][2]string{
 
 func titleEN(status int) string { return titles[status][0] }
 func titleVI(status int) string { return titles[status][1] }
+
+// SendGeoJSON answers v as a GeoJSON file to download, named fileName
+// (which the caller keeps to safe characters).
+func SendGeoJSON(c *fiber.Ctx, fileName string, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/geo+json")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+fileName+`"`)
+	return c.Send(body)
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // entMaxGeoJSONSize limits an uploaded GeoJSON file.
@@ -368,19 +369,28 @@ type entPlot struct {
 	Declared string // the deforestation-free declaration: "yes", "no" or ""
 }
 
-func (w *Web) entFacility(c *fiber.Ctx) error {
+// entLoadFacility reads the :id facility the caller may read.
+func (w *Web) entLoadFacility(c *fiber.Ctx) (*registry.Facility, error) {
 	if _, err := entID(c); err != nil {
-		return err
+		return nil, err
 	}
 	id := entParam(c, "id")
 	if !registry.ValidID(id) {
-		return entNotFound()
+		return nil, entNotFound()
 	}
 	fac, err := w.store.FindFacility(ctx(c), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := entAuthorize(c, registry.ActRead, registry.KindFacility, fac.EnterpriseID); err != nil {
+		return nil, err
+	}
+	return fac, nil
+}
+
+func (w *Web) entFacility(c *fiber.Ctx) error {
+	fac, err := w.entLoadFacility(c)
+	if err != nil {
 		return err
 	}
 	p := w.page(c, "enterprise/facility", "ent_facility_title")
@@ -394,18 +404,8 @@ func (w *Web) entFacility(c *fiber.Ctx) error {
 
 // entFacilityGeoJSON downloads one plot as GeoJSON with its EUDR properties.
 func (w *Web) entFacilityGeoJSON(c *fiber.Ctx) error {
-	if _, err := entID(c); err != nil {
-		return err
-	}
-	id := entParam(c, "id")
-	if !registry.ValidID(id) {
-		return entNotFound()
-	}
-	fac, err := w.store.FindFacility(ctx(c), id)
+	fac, err := w.entLoadFacility(c)
 	if err != nil {
-		return err
-	}
-	if err := entAuthorize(c, registry.ActRead, registry.KindFacility, fac.EnterpriseID); err != nil {
 		return err
 	}
 	if fac.Geometry == "" {
@@ -415,13 +415,7 @@ func (w *Web) entFacilityGeoJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(registry.PlotGeoJSON(fac, producer, nil))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/geo+json")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="plot-`+fac.ID+`.geojson"`)
-	return c.Send(body)
+	return server.SendGeoJSON(c, "plot-"+fac.ID+".geojson", registry.PlotGeoJSON(fac, producer, nil))
 }
 
 // entPlotSVG is a plot's outline projected into an SVG box (after lookup/svg.go).

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/gs1"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 func (w *Web) mountEntLots(g fiber.Router, ent fiber.Handler) {
@@ -578,13 +578,7 @@ func (w *Web) entLotEUDR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(pkg)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/geo+json")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+registry.EUDRFileName(b.LotCode)+`"`)
-	return c.Send(body)
+	return server.SendGeoJSON(c, registry.EUDRFileName(b.LotCode), pkg)
 }
 
 // entEventCreate adds an event (not a transformation) on one lot.

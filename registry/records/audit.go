@@ -105,7 +105,7 @@ func (d *DB) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
 		moved := &auditHead{Seq: e.Seq, Hash: e.Hash}
 		if st != nil {
 			// Written once, when the transaction ends (txState).
-			st.head, st.headMoved = moved, true
+			st.head = moved
 			return nil
 		}
 		return d.moveAuditHead(ctx, moved)

@@ -13,9 +13,8 @@ import (
 // four statements a record. Nothing of it is seen before the commit, so
 // the order inside the transaction does not matter to anyone else.
 type txState struct {
-	head      *auditHead // the audit chain's last entry as this transaction left it
-	headMoved bool
-	touched   bool // the public change stamp moved in this transaction
+	head    *auditHead // the audit chain's last entry as this transaction appended it; nil: none appended
+	touched bool       // the public change stamp moved in this transaction
 	// reserved are the idempotency keys this transaction reserved and has
 	// not written yet: a key completed in the same transaction is written
 	// once, done; one still pending at the end is written pending.
@@ -45,7 +44,7 @@ func (d *DB) tx(ctx context.Context, fn func(ctx context.Context) error) error {
 		if err := d.writeReserved(ctx, st); err != nil {
 			return err
 		}
-		if st.headMoved {
+		if st.head != nil {
 			return d.moveAuditHead(ctx, st.head)
 		}
 		return nil

@@ -58,7 +58,7 @@ func (e *env) mount(cfg lookup.Config) (*fiber.App, *lookup.Lookup) {
 	e.t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	// The test client is a trusted proxy, so tests give client addresses in X-Forwarded-For.
-	app, err := server.New(server.Config{Store: e.db, Documents: e.docs, Logger: log, TrustedProxies: []string{"0.0.0.0"}})
+	app, err := server.New(server.Config{Store: e.db, Documents: e.docs, Logger: log, TrustedProxies: []string{"0.0.0.0"}, SelfTimed: lookup.SelfTimed})
 	if err != nil {
 		e.t.Fatal(err)
 	}

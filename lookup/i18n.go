@@ -40,6 +40,13 @@ var messages = map[string]map[string]string{
 		"kind": "Loại vấn đề", "message": "Mô tả", "contact": "Liên hệ (không bắt buộc)", "send": "Gửi báo cáo",
 		"thanks":        "Cảm ơn bạn. Báo cáo đã được gửi đến cơ quan quản lý.",
 		"k_counterfeit": "Nghi hàng giả", "k_quality": "Chất lượng", "k_label": "Nhãn mác", "k_expired": "Hết hạn", "k_other": "Khác",
+		"title_place": "Thông tin địa điểm", "gln": "Mã địa điểm GLN", "place_of": "Thuộc",
+		"kind_farm_plot": "Vùng trồng", "kind_processing_site": "Cơ sở chế biến", "kind_warehouse": "Kho hàng",
+		"ext_unknown":        "Phần mở rộng GLN chưa được đăng ký riêng:",
+		"ext_unknown_text":   "Hệ thống chỉ đăng ký địa điểm chính; dưới đây là thông tin của địa điểm đó.",
+		"deforestation_free": "Chủ thửa đất cam kết không gây mất rừng sau ngày 31/12/2020.", "deforestation_no": "Chủ thửa đất chưa cam kết không gây mất rừng.",
+		"lots_here": "Lô hàng gần đây tại địa điểm này", "no_lots_here": "Chưa có lô hàng công khai nào.", "recalled": "Đã thu hồi",
+		"report_place": "Báo cáo vấn đề về địa điểm này",
 	},
 	"en": {
 		"lang": "en", "other_lang": "Tiếng Việt", "other_code": "vi",
@@ -79,6 +86,13 @@ var messages = map[string]map[string]string{
 		"kind": "Kind of problem", "message": "Description", "contact": "Contact (optional)", "send": "Send report",
 		"thanks":        "Thank you. Your report has been sent to the inspectors.",
 		"k_counterfeit": "Suspected counterfeit", "k_quality": "Quality", "k_label": "Labelling", "k_expired": "Expired", "k_other": "Other",
+		"title_place": "Place information", "gln": "GLN", "place_of": "Belongs to",
+		"kind_farm_plot": "Farm plot", "kind_processing_site": "Processing site", "kind_warehouse": "Warehouse",
+		"ext_unknown":        "GLN extension not registered on its own:",
+		"ext_unknown_text":   "The registry keeps only the main place; below is that place's information.",
+		"deforestation_free": "The plot's owner declares no deforestation after 31 December 2020.", "deforestation_no": "The plot's owner has not declared it deforestation-free.",
+		"lots_here": "Recent lots from this place", "no_lots_here": "No public lots yet.", "recalled": "Recalled",
+		"report_place": "Report a problem with this place",
 	},
 }
 

@@ -221,7 +221,7 @@ func setDefault(d *time.Duration, v time.Duration) {
 
 // Invalidate drops the cached view of one public key, so the next request
 // reads the database again. Keys: "g:{gtin14}", "g:{gtin14}/l:{lot}",
-// "p:{shortcode}", "l:{shortcode}", "c:{number}". Other replicas catch up
+// "p:{shortcode}", "l:{shortcode}", "c:{number}", "d:{gln}". Other replicas catch up
 // through the change-stamp poll (see pollChanges), or at worst the TTL.
 func (l *Lookup) Invalidate(key string) { l.cache.invalidate(key) }
 
@@ -249,10 +249,15 @@ func (l *Lookup) ScanStats() (queued, written, dropped int64) {
 	return l.scans.stats()
 }
 
+// SelfTimed are the paths whose every database read goes through the view
+// cache, which bounds it with LoadTimeout: they need no request deadline
+// (see server.Config.SelfTimed).
+var SelfTimed = []string{"/01/", "/414/"}
+
 // publicFamilies are the first path segments of the routes anyone may
 // call, rate-limited per address. (Fiber's Use matches a bare prefix, so
 // "/l" would also take /labels and /login, and /photo twice.)
-var publicFamilies = map[string]bool{"01": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true}
+var publicFamilies = map[string]bool{"01": true, "414": true, "d": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true}
 
 func publicRoute(path string) bool {
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
@@ -277,6 +282,7 @@ func (l *Lookup) routes(app *fiber.App) {
 		})
 	}
 	app.Use("/01", cors)
+	app.Use("/414", cors)
 	app.Use("/.well-known/gs1resolver", cors)
 	app.Use("/qr", cors)
 	app.Get("/.well-known/gs1resolver", l.description)
@@ -284,6 +290,10 @@ func (l *Lookup) routes(app *fiber.App) {
 	app.Get("/01/*", l.friendly(l.resolve))
 	app.Options("/01", preflight)
 	app.Get("/01", l.friendly(l.resolve))
+	app.Options("/414/*", preflight)
+	app.Get("/414/*", l.friendly(l.resolvePlace))
+	app.Get("/d/:gln", l.friendly(l.placePage))
+	app.Get("/d/:gln/:ext", l.friendly(l.placePage))
 
 	app.Get("/v/:gtin", l.friendly(l.productPageByGTIN))
 	app.Get("/v/:gtin/:lot", l.friendly(l.lotPageByGTIN))

@@ -19,6 +19,7 @@ import (
 const (
 	vocab                 = "https://gs1.org/voc/"
 	ltPIP                 = "gs1:pip"
+	ltLocationInfo        = "gs1:locationInfo"
 	ltCertificationInfo   = "gs1:certificationInfo"
 	ltTraceability        = "gs1:traceability"
 	ltRecallStatus        = "gs1:recallStatus"
@@ -32,7 +33,7 @@ const (
 	maxResolverPath = 512
 )
 
-var linkTypeOrder = []string{ltDefault, ltPIP, ltVerificationService, ltCertificationInfo, ltTraceability, ltRecallStatus}
+var linkTypeOrder = []string{ltDefault, ltPIP, ltLocationInfo, ltVerificationService, ltCertificationInfo, ltTraceability, ltRecallStatus}
 
 // link is one target of a key, with titles in both languages.
 type link struct {
@@ -87,6 +88,14 @@ func (l *Lookup) resolve(c *fiber.Ctx) error {
 		links = v.linksFor(l, base, dl.Serial)
 	}
 
+	return l.answer(c, anchor, links, stale, rawQuery)
+}
+
+// answer serves a key's links: the linkset when asked for, else a 307 to
+// the link whose type was asked for (404 when the key has none) or to the
+// default link, in the language Accept-Language prefers, passing the query
+// string on; 300 when several links of the asked type are equally good.
+func (l *Lookup) answer(c *fiber.Ctx, anchor string, links []link, stale bool, rawQuery string) error {
 	linkType := c.Query("linkType")
 	accept := c.Accepts(fiber.MIMETextHTML, mimeLinkset, fiber.MIMEApplicationJSON)
 	if linkType == "linkset" || linkType == "all" || linkType == "" && (accept == mimeLinkset || accept == fiber.MIMEApplicationJSON) {
@@ -428,13 +437,13 @@ func (l *Lookup) description(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{
 		"name":                        "tracereg — Đắk Lắk traceability registry",
 		"resolverRoot":                base,
-		"supportedPrimaryKeys":        []string{"01"},
-		"supportedKeyQualifiers":      []string{"22", "10", "21"},
+		"supportedPrimaryKeys":        []string{"01", "414"},
+		"supportedKeyQualifiers":      []string{"22", "10", "21", "254"},
 		"linkTypeDefaultCanBeLinkset": false,
 		"supportedLinkType": []fiber.Map{
 			{"namespace": vocab, "prefix": "gs1:", "profile": vocab + "?show=linktypes"},
 		},
-		"linkTypes":          []string{ltPIP, ltCertificationInfo, ltTraceability, ltRecallStatus, ltVerificationService},
+		"linkTypes":          []string{ltPIP, ltLocationInfo, ltCertificationInfo, ltTraceability, ltRecallStatus, ltVerificationService},
 		"supportedLanguages": []string{"vi", "en"},
 		"linksetMediaType":   mimeLinkset,
 		"validatesSyntax":    true,

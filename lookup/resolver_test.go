@@ -19,6 +19,8 @@ func TestResolverConformance(t *testing.T) {
 	lot := e.lotPath()
 	page := testBase + "/v/" + g + "/" + registry.DemoRoastedLot
 	linkset := `<` + testBase + lot + `?linkType=linkset>; rel="linkset"; type="application/linkset+json"`
+	plot, factory := "/414/"+e.demo.PlotGLN, "/414/"+e.demo.FactoryGLN
+	plotPage := testBase + "/d/" + e.demo.PlotGLN
 
 	cases := []struct {
 		name     string
@@ -70,6 +72,25 @@ func TestResolverConformance(t *testing.T) {
 		{"unknown lot and serial walk up", "GET", "/01/" + g + "/10/NOPE1/21/7", nil, 307, testBase + "/v/" + g + "/NOPE1/7", ""},
 		{"serial without lot", "GET", "/01/" + g + "/21/1", nil, 404, "", "lot"},
 		{"no GTIN", "GET", "/01", nil, 400, "", "AI 01"},
+		// Places: GLN Digital Links, with the same rules.
+		{"GLN redirects to the place page", "GET", plot, nil, 307, plotPage, ""},
+		{"HEAD on a GLN", "HEAD", plot, nil, 307, plotPage, ""},
+		{"GLN trailing slash, query passed on", "GET", plot + "/?utm=x", nil, 307, plotPage + "?utm=x", ""},
+		{"GLN extension walks up to the place", "GET", plot + "/254/KHO-2", nil, 307, plotPage + "/KHO-2", ""},
+		{"GLN locationInfo", "GET", plot + "?linkType=gs1:locationInfo", nil, 307, plotPage, ""},
+		{"GLN in English", "GET", plot, []string{"Accept-Language", "en"}, 307, plotPage + "?lang=en", ""},
+		{"GLN traceability lists its lots", "GET", plot + "?linkType=gs1:traceability", nil, 307, plotPage + "#lots", ""},
+		{"GLN with two certificates: 300", "GET", plot + "?linkType=gs1:certificationInfo", nil, 300, "", "/c/4C-DEMO-2024-0042"},
+		{"GLN without certificates: 404 for the type", "GET", factory + "?linkType=gs1:certificationInfo", nil, 404, "", ""},
+		{"GLN pip is not a place's link: 404", "GET", plot + "?linkType=gs1:pip", nil, 404, "", ""},
+		{"GLN linkset", "GET", plot + "?linkType=linkset", nil, 200, "", `"anchor":"` + testBase + plot + `"`},
+		{"GLN linkset by Accept", "GET", plot, []string{"Accept", "application/linkset+json"}, 200, "", `voc/locationInfo"`},
+		{"GLN OPTIONS", "OPTIONS", plot, nil, 204, "", ""},
+		{"unknown GLN", "GET", "/414/" + registry.DemoGTIN("893850000199"), nil, 404, "", "GLN"},
+		{"GLN bad check digit", "GET", plot[:len(plot)-1] + string('0'+(plot[len(plot)-1]-'0'+1)%10), nil, 400, "", "check digit"},
+		{"GLN too short", "GET", "/414/893850000", nil, 400, "", "AI 414"},
+		{"GLN followed by a lot", "GET", plot + "/10/LOT1", nil, 400, "", "key qualifier"},
+		{"GLN extension outside set 82", "GET", plot + "/254/A%20B", nil, 400, "", "AI 254"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,7 +314,7 @@ func TestWellKnownDescription(t *testing.T) {
 		t.Fatalf("description %v", d)
 	}
 	keys, _ := d["supportedPrimaryKeys"].([]any)
-	if len(keys) != 1 || keys[0] != "01" {
+	if len(keys) != 2 || keys[0] != "01" || keys[1] != "414" {
 		t.Errorf("supportedPrimaryKeys %v", d["supportedPrimaryKeys"])
 	}
 	// The rules of the description file's schema this file must keep: the

@@ -115,8 +115,12 @@ type BatchFilter struct {
 	// LotCodePrefix lists the enterprise's lots whose code starts with it,
 	// in code order; it needs EnterpriseID and goes with no other filter.
 	LotCodePrefix string
-	Status        string
-	Page          Page
+	// FacilityID lists the lots made at the facility, SourcePlotID those
+	// harvested from the plot: newest first, each with no other filter.
+	FacilityID   string
+	SourcePlotID string
+	Status       string
+	Page         Page
 }
 
 // BatchService keeps batches.

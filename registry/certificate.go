@@ -129,7 +129,10 @@ type CertificateFilter struct {
 	Number        string
 	ExpiresBefore Date
 	ExpiresAfter  Date
-	Page          Page
+	// FacilityID lists the certificates whose scope names the facility; it
+	// goes with no other filter.
+	FacilityID string
+	Page       Page
 }
 
 // CertificateService keeps certificates.

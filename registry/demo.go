@@ -37,6 +37,8 @@ type DemoResult struct {
 	GreenBatchID   string
 	RoastedBatchID string
 	RoastedGTIN    string
+	PlotGLN        string // farm plot Ea Tiêu A, public at /414/{GLN}
+	FactoryGLN     string // the roaster's factory
 }
 
 // SeedDemo loads the demo data set through the same services (and so the
@@ -112,14 +114,15 @@ func (d *demo) load(ctx context.Context) error {
 
 	yes := true
 	plots := []*Facility{
-		{EnterpriseID: d.res.CoopID, Kind: FacilityFarmPlot, Name: "Vườn cà phê Ea Tiêu A (5,5 ha)", Code: "EATIEU-A", District: "Cư Kuin", Crop: "coffee",
+		{EnterpriseID: d.res.CoopID, Kind: FacilityFarmPlot, Name: "Vườn cà phê Ea Tiêu A (5,5 ha)", Code: "EATIEU-A", GLN: DemoGTIN("893850000101"), District: "Cư Kuin", Crop: "coffee",
 			Geometry:          `{"type":"Polygon","coordinates":[[[108.081000,12.851000],[108.083160,12.851000],[108.083160,12.853110],[108.081000,12.853110],[108.081000,12.851000]]]}`,
 			DeforestationFree: &yes, LandClearedOn: "1998-01-01"},
 		{EnterpriseID: d.res.CoopID, Kind: FacilityFarmPlot, Name: "Vườn cà phê Ea Tiêu B (1,8 ha)", Code: "EATIEU-B", District: "Cư Kuin", Crop: "coffee",
 			Geometry: `{"type":"Point","coordinates":[108.142350,12.701230]}`, AreaHa: 1.8, DeforestationFree: &yes},
 		{EnterpriseID: d.res.CoopID, Kind: FacilityProcessing, Name: "Xưởng sơ chế HTX Ea Tiêu", Code: "EATIEU-XSC", District: "Cư Kuin"},
-		{EnterpriseID: d.res.RoasterID, Kind: FacilityProcessing, Name: "Xưởng rang xay Ban Mê", Code: "BANME-RX", District: "Buôn Ma Thuột", Address: "Đường Lê Duẩn, Buôn Ma Thuột"},
+		{EnterpriseID: d.res.RoasterID, Kind: FacilityProcessing, Name: "Xưởng rang xay Ban Mê", Code: "BANME-RX", GLN: DemoGTIN("893850000102"), District: "Buôn Ma Thuột", Address: "Đường Lê Duẩn, Buôn Ma Thuột"},
 	}
+	d.res.PlotGLN, d.res.FactoryGLN = plots[0].GLN, plots[3].GLN
 	var facilityIDs []string
 	for _, f := range plots {
 		id, err := d.findOrCreate(

@@ -11,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
+
+	"github.com/tracereg/tracereg/registry/gs1"
 )
 
 // Facility kinds.
@@ -38,15 +40,18 @@ const (
 // Facility is a place in the chain: a farm plot (with its geolocation), a
 // processing site or a warehouse. It belongs to one enterprise.
 type Facility struct {
-	ID           string  `json:"id" bson:"_id"`
-	EnterpriseID string  `json:"enterprise_id" bson:"enterprise_id"`
-	Kind         string  `json:"kind" bson:"kind"`
-	Name         string  `json:"name" bson:"name"`
-	Code         string  `json:"code,omitempty" bson:"code,omitempty"` // the enterprise's own code, or a GLN
-	District     string  `json:"district" bson:"district"`
-	Address      string  `json:"address,omitempty" bson:"address,omitempty"`
-	Crop         string  `json:"crop,omitempty" bson:"crop,omitempty"` // product category grown on a farm plot
-	Geometry     GeoJSON `json:"geometry,omitempty" bson:"geometry,omitempty"`
+	ID           string `json:"id" bson:"_id"`
+	EnterpriseID string `json:"enterprise_id" bson:"enterprise_id"`
+	Kind         string `json:"kind" bson:"kind"`
+	Name         string `json:"name" bson:"name"`
+	Code         string `json:"code,omitempty" bson:"code,omitempty"` // the enterprise's own code
+	// GLN is the place's GS1 Global Location Number, if it has one: unique in
+	// the registry, and the key of its public page (/414/{GLN}).
+	GLN      string  `json:"gln,omitempty" bson:"gln,omitempty"`
+	District string  `json:"district" bson:"district"`
+	Address  string  `json:"address,omitempty" bson:"address,omitempty"`
+	Crop     string  `json:"crop,omitempty" bson:"crop,omitempty"` // product category grown on a farm plot
+	Geometry GeoJSON `json:"geometry,omitempty" bson:"geometry,omitempty"`
 	// AreaHa is computed from a polygon; for a point plot it is what the owner declares.
 	AreaHa float64 `json:"area_ha,omitempty" bson:"area_ha,omitempty"`
 	// DeforestationFree is the owner's declaration that no forest was cleared
@@ -98,6 +103,12 @@ func (f *Facility) Validate() error {
 	oneOf(&p, "kind", f.Kind, FacilityKinds)
 	requireText(&p, "name", f.Name, 200)
 	checkText(&p, "code", f.Code, 50)
+	if f.GLN != "" {
+		if err := gs1.ValidateGLN(f.GLN); err != nil {
+			ge := err.(*gs1.Error) // ValidateGLN returns only these
+			p.Add("gln", ge.Rule, ge.Message, ge.MessageVI)
+		}
+	}
 	oneOf(&p, "district", f.District, Districts)
 	checkText(&p, "address", f.Address, 500)
 	if f.Crop != "" {
@@ -359,13 +370,16 @@ type FacilityService interface {
 	// ListFacilities returns one page of facilities matching f and the next cursor.
 	ListFacilities(ctx context.Context, f FacilityFilter) ([]*Facility, string, error)
 	// UpdateFacility stores f if its Version is still the stored one. EINVALID, ENOTFOUND, ESTALE.
+	// Create and update answer ECONFLICT (field gln) when another facility has the GLN.
 	UpdateFacility(ctx context.Context, f *Facility) error
+	// FindFacilityByGLN returns ENOTFOUND if no facility has that GLN.
+	FindFacilityByGLN(ctx context.Context, gln string) (*Facility, error)
 }
 
 // PublicView is a copy of the facility holding only what public pages show
 // of a plot: name, district, crop, area, geometry (the EUDR's geolocation) and
 // the deforestation declaration; not the address or the owner's own code.
 func (f *Facility) PublicView() *Facility {
-	return &Facility{ID: f.ID, EnterpriseID: f.EnterpriseID, Kind: f.Kind, Name: f.Name, District: f.District,
+	return &Facility{ID: f.ID, EnterpriseID: f.EnterpriseID, Kind: f.Kind, Name: f.Name, GLN: f.GLN, District: f.District,
 		Crop: f.Crop, Geometry: f.Geometry, AreaHa: f.AreaHa, DeforestationFree: f.DeforestationFree, LandClearedOn: f.LandClearedOn}
 }

@@ -314,6 +314,7 @@ func (m *Main) NewApp() (*fiber.App, error) {
 		Documents:      m.Documents,
 		Logger:         m.Logger,
 		TrustedProxies: m.Config.TrustedProxies,
+		SelfTimed:      lookup.SelfTimed,
 	})
 	if err != nil {
 		return nil, err

@@ -76,6 +76,9 @@ func TestBadInput(t *testing.T) {
 			`{"type":"Polygon","coordinates":[[[108.081000,12.851000],[108.083160,12.851000],[108.083160,12.853110],[108.081000,12.853110]]]}`)}), "", 422, "geometry.coordinates[0]", ""},
 		{"lat/lon swapped", "/api/v1/facilities", merge(fac, map[string]any{"geometry": json.RawMessage(`{"type":"Point","coordinates":[12.701230,108.142350]}`)}), "", 422, "geometry.coordinates", ""},
 		{"too few decimals", "/api/v1/facilities", merge(fac, map[string]any{"geometry": json.RawMessage(`{"type":"Point","coordinates":[108.14,12.70]}`)}), "", 422, "geometry.coordinates", ""},
+		{"GLN check digit", "/api/v1/facilities", merge(fac, map[string]any{"gln": "8938500001018"}), "", 422, "gln", ""},
+		{"GLN with a letter", "/api/v1/facilities", merge(fac, map[string]any{"gln": "89385000010A7"}), "", 422, "gln", ""},
+		{"GLN not a string", "/api/v1/facilities", merge(fac, map[string]any{"gln": 8938500001017}), "", 422, "gln", ""},
 		{"injection in a reference", "/api/v1/facilities", merge(fac, map[string]any{"enterprise_id": injection}), "", 422, "enterprise_id", ""},
 		{"other tenant in the body", "/api/v1/facilities", merge(fac, map[string]any{"enterprise_id": e.e2.ID}), "", 403, "", asEnt1},
 		// Products.
@@ -255,4 +258,27 @@ func TestBadUploads(t *testing.T) {
 	if r := e.do(request{method: "GET", path: "/api/v1/documents/" + doc.ID + "/content"}); r.status != 200 || !bytes.Equal(r.body, png) {
 		t.Fatalf("anonymous download of a public document: %d", r.status)
 	}
+}
+
+// A GLN belongs to one facility: another enterprise's claim is a 409 that
+// names the field, and nothing is written.
+func TestFacilityGLNConflict(t *testing.T) {
+	e := newEnv(t)
+	point := map[string]any{"type": "Point", "coordinates": []any{json.Number("108.142350"), json.Number("12.701230")}}
+	mine := map[string]any{"enterprise_id": e.e1.ID, "kind": "farm_plot", "name": "Vườn", "district": "Lắk", "area_ha": 1.5,
+		"geometry": point, "deforestation_free": true, "gln": "8938500001017"}
+	r := e.do(request{method: "POST", path: "/api/v1/facilities", as: asEnt1, body: mine})
+	if r.status != 201 || !strings.Contains(string(r.body), `"gln":"8938500001017"`) {
+		t.Fatalf("create with a GLN: %d %s", r.status, short(r.body))
+	}
+	theirs := merge(mine, map[string]any{"enterprise_id": e.e2.ID})
+	before := e.snapshot()
+	r = e.do(request{method: "POST", path: "/api/v1/facilities", as: asEnt2, body: theirs})
+	if r.status != 409 {
+		t.Fatalf("another enterprise's claim: %d %s", r.status, short(r.body))
+	}
+	if p := r.problem(t); len(p.Fields) != 1 || p.Fields[0].Field != "gln" || p.DetailVI == "" {
+		t.Errorf("problem %+v, want the gln field named", p)
+	}
+	sameSnapshot(t, before, e.snapshot())
 }

@@ -50,6 +50,8 @@ var names = map[string]bilingual{
 	"422":  {"Country of origin", "Nước xuất xứ"},
 	"7007": {"Harvest date", "Ngày thu hoạch"},
 	"8030": {"Digital signature", "Chữ ký số"},
+	"414":  {"GLN", "Mã địa điểm toàn cầu (GLN)"},
+	"254":  {"GLN extension", "Phần mở rộng GLN"},
 }
 
 var aiTable = func() map[string]AI {
@@ -58,6 +60,9 @@ var aiTable = func() map[string]AI {
 		"10": {Code: "10", Title: "BATCH/LOT", validate: ValidateLot},
 		"21": {Code: "21", Title: "SERIAL", validate: ValidateSerial},
 		"22": {Code: "22", Title: "CPV", validate: validateCPV},
+		// A place's primary key and its extension (ParsePlacePath).
+		"414": {Code: "414", Title: "LOC No.", validate: ValidateGLN},
+		"254": {Code: "254", Title: "GLN EXTENSION COMPONENT", validate: ValidateGLNExtension},
 		// GS1 allows day 00 ("end of the month") in these five dates (yymmd0).
 		"11":   {Code: "11", Title: "PROD DATE", DataAttribute: true, validate: dateValidator("11", true)},
 		"13":   {Code: "13", Title: "PACK DATE", DataAttribute: true, validate: dateValidator("13", true)},

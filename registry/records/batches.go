@@ -77,6 +77,9 @@ func (d *DB) ListBatches(ctx context.Context, f registry.BatchFilter) ([]*regist
 	if f.LotCodePrefix != "" {
 		return d.listByLotPrefix(ctx, f)
 	}
+	if f.FacilityID != "" || f.SourcePlotID != "" {
+		return d.listByPlace(ctx, f)
+	}
 	return list[registry.Batch](ctx, d, colBatches,
 		where("enterprise_id", f.EnterpriseID, "product_id", f.ProductID, "lot_code", f.LotCode, "status", f.Status), f.Page)
 }
@@ -92,6 +95,35 @@ func (d *DB) listByLotPrefix(ctx context.Context, f registry.BatchFilter) ([]*re
 	q := store.Query{Collection: colBatches, Where: where("enterprise_id", f.EnterpriseID), After: page.Cursor, Limit: page.Limit,
 		Range: &store.Range{Field: "lot_code", Gte: f.LotCodePrefix, Lt: f.LotCodePrefix + "\U0010FFFF"}}
 	raws, next, err := d.eng.Find(ctx, q)
+	if err != nil {
+		return nil, "", mapError(err, nil)
+	}
+	out := make([]*registry.Batch, 0, len(raws))
+	for _, raw := range raws {
+		b, err := decode[registry.Batch](raw)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, b)
+	}
+	return out, next, nil
+}
+
+// listByPlace lists the lots made at a facility or harvested from a plot,
+// newest first (IDs grow with time), through the facility_id or the
+// source_plot_ids index.
+func (d *DB) listByPlace(ctx context.Context, f registry.BatchFilter) ([]*registry.Batch, string, error) {
+	field, id := "facility_id", f.FacilityID
+	if f.SourcePlotID != "" {
+		field, id = "source_plot_ids", f.SourcePlotID
+	}
+	if f.FacilityID != "" && f.SourcePlotID != "" || f.EnterpriseID != "" || f.ProductID != "" || f.LotCode != "" ||
+		f.Status != "" || !f.Page.UpdatedSince.IsZero() {
+		return nil, "", fieldError(field, "combination", "goes with no other filter", "không dùng cùng bộ lọc khác")
+	}
+	page := f.Page.Normalize()
+	raws, next, err := d.eng.Find(ctx, store.Query{Collection: colBatches, Where: where(field, id), OrderBy: store.IDField,
+		Desc: true, After: page.Cursor, Limit: page.Limit})
 	if err != nil {
 		return nil, "", mapError(err, nil)
 	}

@@ -69,6 +69,12 @@ func (d *DB) FindCertificatesByNumber(ctx context.Context, number string) ([]*re
 // ListCertificates implements registry.CertificateService. A date range
 // is read in expiry order; without one, in creation order.
 func (d *DB) ListCertificates(ctx context.Context, f registry.CertificateFilter) ([]*registry.Certificate, string, error) {
+	if f.FacilityID != "" {
+		if f.HolderID != "" || f.BodyID != "" || f.Scheme != "" || f.Number != "" || f.ExpiresBefore != "" || f.ExpiresAfter != "" {
+			return nil, "", fieldError("facility_id", "combination", "goes with no other filter", "không dùng cùng bộ lọc khác")
+		}
+		return list[registry.Certificate](ctx, d, colCertificates, where("scope_facility_ids", f.FacilityID), f.Page)
+	}
 	conds := where("holder_id", f.HolderID, "body_id", f.BodyID, "scheme", f.Scheme, "number", f.Number)
 	if f.BodyID != "" && f.Number != "" {
 		return byUniqueKey(ctx, d, colCertificates, where("body_id", f.BodyID, "number", f.Number), func(c *registry.Certificate) bool {

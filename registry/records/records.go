@@ -108,7 +108,46 @@ func (d *DB) CreateFacility(ctx context.Context, f *registry.Facility) error {
 		return notFound("Enterprise", "doanh nghiệp")
 	}
 	f.ID, f.CreatedAt, f.UpdatedAt, f.Version = newID(), d.now(), d.now(), 1
-	return d.insert(ctx, colFacilities, newFacilityDoc(f), nil)
+	return d.tx(ctx, func(ctx context.Context) error {
+		if err := d.checkGLNFree(ctx, f); err != nil {
+			return err
+		}
+		return d.insert(ctx, colFacilities, newFacilityDoc(f), nil)
+	})
+}
+
+var errGLNTaken = &registry.Error{Code: registry.ECONFLICT,
+	Message: "Another facility already has this GLN.", MessageVI: "GLN này đã được đăng ký cho một cơ sở khác.",
+	Fields: []registry.FieldError{{Field: "gln", Rule: "unique", Message: "is already another facility's GLN",
+		MessageVI: "đã là GLN của một cơ sở khác"}}}
+
+// checkGLNFree refuses a GLN another facility has. It runs in the write's
+// transaction: on the embedded engine (one writer) nothing can come between
+// the check and the write. On MongoDB two facilities written at the same
+// instant could both pass; the place page then shows the older one.
+func (d *DB) checkGLNFree(ctx context.Context, f *registry.Facility) error {
+	if f.GLN == "" {
+		return nil
+	}
+	raws, _, err := d.eng.Find(ctx, store.Query{Collection: colFacilities, Where: where("gln", f.GLN), Limit: 2})
+	if err != nil {
+		return mapError(err, nil)
+	}
+	for _, raw := range raws {
+		if id, _, _ := store.DocID(raw); id != f.ID {
+			return errGLNTaken
+		}
+	}
+	return nil
+}
+
+// FindFacilityByGLN implements registry.FacilityService: the oldest
+// facility with the GLN (there is one, see checkGLNFree).
+func (d *DB) FindFacilityByGLN(ctx context.Context, gln string) (*registry.Facility, error) {
+	if gln == "" {
+		return nil, notFound("Facility", "cơ sở")
+	}
+	return one[registry.Facility](ctx, d, colFacilities, where("gln", gln), "Facility", "cơ sở")
 }
 
 // FindFacility implements registry.FacilityService.
@@ -140,8 +179,13 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 	if old.EnterpriseID != f.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
-	return d.replaceNext(ctx, colFacilities, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
-		func() any { return newFacilityDoc(f) }, nil)
+	return d.tx(ctx, func(ctx context.Context) error {
+		if err := d.checkGLNFree(ctx, f); err != nil {
+			return err
+		}
+		return d.replaceNext(ctx, colFacilities, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
+			func() any { return newFacilityDoc(f) }, nil)
+	})
 }
 
 // --- products

@@ -49,7 +49,7 @@ func unique(fields ...string) store.Index { return store.Index{Fields: fields, U
 // record's own ID.
 var Schema = store.Schema{
 	{Name: colEnterprises, Indexes: []store.Index{unique("tax_code"), ix("search"), ix("district", "sector"), ix("sector"), ix("updated_at")}},
-	{Name: colFacilities, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "search"), ix("kind"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
+	{Name: colFacilities, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "search"), ix("kind"), ix("gln"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colProducts, Indexes: []store.Index{ix("enterprise_id", "category"), ix("search"), ix("enterprise_id", "search"), unique("gtin_key"), unique("short_code"), ix("category"),
 		ix("standards"), ix("photo_id"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colBatches, Indexes: []store.Index{unique("product_id", "lot_code"), unique("short_code"), ix("enterprise_id", "status"),

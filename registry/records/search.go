@@ -26,7 +26,7 @@ func productSearchKeys(p *registry.Product) []string {
 }
 
 func facilitySearchKeys(f *registry.Facility) []string {
-	return registry.SearchKeys(f.Name, f.Code, f.District)
+	return registry.SearchKeys(f.Name, f.Code, f.GLN, f.District)
 }
 
 // The stored forms add the search keys.
@@ -103,7 +103,7 @@ func search[T any](ctx context.Context, d *DB, col string, conds []store.Cond, t
 // searchKeysVersion is the version of the search keys stored records
 // carry; UpgradeSearch writes them again when it is behind.
 const (
-	searchKeysVersion = 1
+	searchKeysVersion = 2 // 2: facilities found by GLN
 	counterSearchKeys = "search_keys_version"
 )
 

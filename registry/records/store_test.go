@@ -2,6 +2,7 @@ package records_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -1354,4 +1355,106 @@ func TestDocumentsAndPing(t *testing.T) {
 	if err := db.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
+}
+
+func TestFacilityGLN(t *testing.T) {
+	t.Parallel()
+	db, ctx := newStore(t), context.Background()
+	e, other := mustEnterprise(t, db), mustEnterprise(t, db)
+	g := gtin("893850000001")
+	site := &registry.Facility{EnterpriseID: e.ID, Kind: registry.FacilityProcessing, Name: "Xưởng rang", District: "Buôn Ma Thuột", GLN: g}
+	if err := db.CreateFacility(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.FindFacilityByGLN(ctx, g); err != nil || got.ID != site.ID {
+		t.Fatalf("FindFacilityByGLN = %v, %v", got, err)
+	}
+	wantCode(t, func() error { _, err := db.FindFacilityByGLN(ctx, gtin("893850000002")); return err }(), registry.ENOTFOUND)
+	wantCode(t, func() error { _, err := db.FindFacilityByGLN(ctx, ""); return err }(), registry.ENOTFOUND)
+
+	// Another enterprise cannot take the GLN, at creation or by an update.
+	taken := pointPlot(other.ID)
+	taken.GLN = g
+	err := unchanged(t, db, records.ColFacilities, func() error { return db.CreateFacility(ctx, taken) })
+	wantGLNTaken(t, err)
+	plot := mustPlot(t, db, other.ID)
+	before := *plot
+	plot.GLN = g
+	err = unchanged(t, db, records.ColFacilities, func() error { return db.UpdateFacility(ctx, plot) })
+	wantGLNTaken(t, err)
+	if f, _ := db.FindFacility(ctx, plot.ID); f.GLN != "" || f.Version != before.Version {
+		t.Fatalf("after a refused GLN: %+v", f)
+	}
+	// The holder keeps it across its own updates; a bad GLN names the rule.
+	site.Name = "Xưởng rang xay"
+	if err := db.UpdateFacility(ctx, site); err != nil {
+		t.Fatalf("update keeping its GLN: %v", err)
+	}
+	bad := pointPlot(e.ID)
+	bad.GLN = g[:12] + string('0'+(g[12]-'0'+1)%10)
+	err = unchanged(t, db, records.ColFacilities, func() error { return db.CreateFacility(ctx, bad) })
+	wantField(t, err, "gln", "check_digit")
+	// Found by GLN in the enterprise's search.
+	if got, _, err := db.ListFacilities(ctx, registry.FacilityFilter{EnterpriseID: e.ID, Text: g}); err != nil || len(got) != 1 || got[0].ID != site.ID {
+		t.Fatalf("search by GLN = %v, %v", got, err)
+	}
+}
+
+// wantGLNTaken: a conflict that names the gln field.
+func wantGLNTaken(t *testing.T, err error) {
+	t.Helper()
+	wantCode(t, err, registry.ECONFLICT)
+	var re *registry.Error
+	if !errors.As(err, &re) || len(re.Fields) != 1 || re.Fields[0].Field != "gln" || re.Fields[0].Rule != "unique" {
+		t.Fatalf("err = %v, want a conflict on field gln", err)
+	}
+}
+
+func TestListsByPlace(t *testing.T) {
+	t.Parallel()
+	db, ctx := newStore(t), context.Background()
+	e := mustEnterprise(t, db)
+	plot, elsewhere := mustPlot(t, db, e.ID), mustPlot(t, db, e.ID)
+	site := &registry.Facility{EnterpriseID: e.ID, Kind: registry.FacilityProcessing, Name: "Xưởng", District: "Buôn Ma Thuột"}
+	if err := db.CreateFacility(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	p := mustProduct(t, db, e.ID, "")
+	first := mustBatch(t, db, e.ID, p.ID, "L1", plot.ID)
+	mustBatch(t, db, e.ID, p.ID, "L2", elsewhere.ID)
+	second := mustBatch(t, db, e.ID, p.ID, "L3", plot.ID, elsewhere.ID)
+	made := &registry.Batch{EnterpriseID: e.ID, ProductID: p.ID, LotCode: "L4", Quantity: 5, Unit: "kg", FacilityID: site.ID}
+	if err := db.CreateBatch(ctx, made); err != nil {
+		t.Fatal(err)
+	}
+	got, next, err := db.ListBatches(ctx, registry.BatchFilter{SourcePlotID: plot.ID, Page: registry.Page{Limit: 1}})
+	if err != nil || len(got) != 1 || got[0].ID != second.ID || next == "" {
+		t.Fatalf("lots of the plot, page 1 = %v, %q, %v; want the newest", got, next, err)
+	}
+	got, next, err = db.ListBatches(ctx, registry.BatchFilter{SourcePlotID: plot.ID, Page: registry.Page{Limit: 1, Cursor: next}})
+	if err != nil || len(got) != 1 || got[0].ID != first.ID || next != "" {
+		t.Fatalf("lots of the plot, page 2 = %v, %q, %v", got, next, err)
+	}
+	got, _, err = db.ListBatches(ctx, registry.BatchFilter{FacilityID: site.ID})
+	if err != nil || len(got) != 1 || got[0].ID != made.ID {
+		t.Fatalf("lots made at the site = %v, %v", got, err)
+	}
+	_, _, err = db.ListBatches(ctx, registry.BatchFilter{FacilityID: site.ID, EnterpriseID: e.ID})
+	wantField(t, err, "facility_id", "combination")
+
+	body := mustBody(t, db, "VNCERT-"+e.TaxCode)
+	c := certData("VG-"+e.TaxCode, body.ID, e.ID)
+	c.ScopeFacilityIDs = []string{plot.ID}
+	if err := db.CreateCertificate(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	certs, _, err := db.ListCertificates(ctx, registry.CertificateFilter{FacilityID: plot.ID})
+	if err != nil || len(certs) != 1 || certs[0].ID != c.ID {
+		t.Fatalf("certificates of the plot = %v, %v", certs, err)
+	}
+	if certs, _, err := db.ListCertificates(ctx, registry.CertificateFilter{FacilityID: site.ID}); err != nil || len(certs) != 0 {
+		t.Fatalf("certificates of the site = %v, %v", certs, err)
+	}
+	_, _, err = db.ListCertificates(ctx, registry.CertificateFilter{FacilityID: plot.ID, HolderID: e.ID})
+	wantField(t, err, "facility_id", "combination")
 }

@@ -35,6 +35,10 @@ type Config struct {
 	// request its client gave up on stops reading the database (default
 	// 30 s). Imports get ImportTimeout (default 15 minutes).
 	RequestTimeout, ImportTimeout time.Duration
+	// SelfTimed are path prefixes whose handlers bound their own database
+	// work (the resolver's cached loads): they get no request deadline, which
+	// costs a timer on the busiest path.
+	SelfTimed []string
 }
 
 // New returns the app with middleware, the error handler and /healthz, /readyz.
@@ -66,7 +70,7 @@ func New(cfg Config) (*fiber.App, error) {
 		RequestLogger(c, cfg.Logger).Error("panic", "panic", e)
 	}}))
 	app.Use(securityHeaders)
-	app.Use(deadline(cmp.Or(cfg.RequestTimeout, 30*time.Second), cmp.Or(cfg.ImportTimeout, 15*time.Minute)))
+	app.Use(deadline(cmp.Or(cfg.RequestTimeout, 30*time.Second), cmp.Or(cfg.ImportTimeout, 15*time.Minute), cfg.SelfTimed))
 
 	app.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
@@ -134,10 +138,16 @@ func accessLog(log *slog.Logger) fiber.Handler {
 // importTimeout (its path ends in ":import", or it is the workspaces'
 // import form): the database work a request starts cannot outlive it by
 // much, whoever stopped waiting. Store errors from an ended context answer 503.
-func deadline(timeout, importTimeout time.Duration) fiber.Handler {
+func deadline(timeout, importTimeout time.Duration, selfTimed []string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		d := timeout
-		if p := c.Path(); strings.HasSuffix(p, ":import") || strings.HasPrefix(p, "/w/import") {
+		p := c.Path()
+		for _, prefix := range selfTimed {
+			if strings.HasPrefix(p, prefix) {
+				return c.Next()
+			}
+		}
+		if strings.HasSuffix(p, ":import") || strings.HasPrefix(p, "/w/import") {
 			d = importTimeout
 		}
 		ctx, cancel := context.WithTimeout(c.UserContext(), d)

@@ -101,7 +101,7 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 	}
 	f := newForm(c)
 	fac := &registry.Facility{EnterpriseID: id, Kind: f.Value("kind"), Name: strings.TrimSpace(f.Value("name")),
-		Code: strings.TrimSpace(f.Value("code")), District: f.Value("district"), Address: strings.TrimSpace(f.Value("address")),
+		Code: strings.TrimSpace(f.Value("code")), GLN: strings.TrimSpace(f.Value("gln")), District: f.Value("district"), Address: strings.TrimSpace(f.Value("address")),
 		Crop: f.Value("crop"), LandClearedOn: registry.Date(strings.TrimSpace(f.Value("land_cleared_on")))}
 	var p registry.Problems
 	if a := strings.TrimSpace(strings.ReplaceAll(f.Value("area_ha"), ",", ".")); a != "" {

@@ -27,7 +27,9 @@ func init() {
 
 		"ent_facilities_title": "Vùng trồng và cơ sở", "ent_facility_new": "Thêm vùng trồng / cơ sở", "ent_facility_title": "Vùng trồng / cơ sở",
 		"ent_facilities_search": "Tìm theo tên, mã hoặc địa bàn", "ent_all_kinds": "Tất cả các loại",
-		"ent_facility_kind": "Loại", "ent_facility_name": "Tên", "ent_facility_code": "Mã riêng hoặc GLN", "ent_district": "Huyện / thị xã / thành phố",
+		"ent_facility_kind": "Loại", "ent_facility_name": "Tên", "ent_facility_code": "Mã riêng",
+		"ent_facility_gln": "Mã địa điểm GLN", "ent_facility_gln_hint": "13 chữ số do GS1 Việt Nam cấp. Địa điểm có GLN có trang công khai: đường viền thửa đất, chứng nhận và các lô hàng.",
+		"ent_facility_public_page": "Trang công khai", "ent_district": "Huyện / thị xã / thành phố",
 		"ent_address": "Địa chỉ", "ent_crop": "Cây trồng", "ent_area": "Diện tích", "ent_area_ha": "Diện tích (ha)",
 		"ent_area_hint":  "Bắt buộc khi khai báo thửa đất bằng một điểm (tối đa 4 ha). Với đa giác, diện tích được tính tự động.",
 		"ent_geometry":   "Vị trí thửa đất (EUDR)",
@@ -107,7 +109,9 @@ func init() {
 
 		"ent_facilities_title": "Plots and sites", "ent_facility_new": "Add a plot or site", "ent_facility_title": "Plot or site",
 		"ent_facilities_search": "Search by name, code or district", "ent_all_kinds": "All kinds",
-		"ent_facility_kind": "Kind", "ent_facility_name": "Name", "ent_facility_code": "Own code or GLN", "ent_district": "District",
+		"ent_facility_kind": "Kind", "ent_facility_name": "Name", "ent_facility_code": "Own code",
+		"ent_facility_gln": "GLN (Global Location Number)", "ent_facility_gln_hint": "13 digits issued by GS1 Vietnam. A place with a GLN gets a public page: the plot outline, its certificates and its lots.",
+		"ent_facility_public_page": "Public page", "ent_district": "District",
 		"ent_address": "Address", "ent_crop": "Crop", "ent_area": "Area", "ent_area_ha": "Area (ha)",
 		"ent_area_hint":  "Required for a plot given as a point (at most 4 ha). For a polygon the area is computed.",
 		"ent_geometry":   "Plot location (EUDR)",

@@ -400,6 +400,25 @@ func TestEnterpriseFacilities(t *testing.T) {
 	entCreated(t, "site", c.postMultipart("/w/facilities", url.Values{"kind": {"processing_site"}, "name": {"Kho C"}, "district": {"Cư Kuin"}, "geo_mode": {"point"}}))
 	r = c.get("/w/facilities?q=" + url.QueryEscape("Kho C"))
 	wantContains(t, "facility search", r.body, "Kho C")
+
+	// A GLN: checked, unique, and the page links to the place's public page.
+	site := url.Values{"kind": {"warehouse"}, "name": {"Kho GLN"}, "district": {"Cư Kuin"}, "geo_mode": {"point"}}
+	withGLN := func(gln string) url.Values { v := cloneValues(site); v.Set("gln", gln); return v }
+	n0 = entCount(t, e, e.demo.CoopID)
+	for _, tc := range []struct{ name, gln, want string }{
+		{"GLN check digit", e.demo.PlotGLN[:12] + string('0'+(e.demo.PlotGLN[12]-'0'+1)%10), "Số kiểm tra GLN không đúng"},
+		{"GLN length", "893850000", "GLN phải có 13 chữ số"},
+		{"GLN taken", e.demo.FactoryGLN, "GLN này đã được đăng ký cho một cơ sở khác"},
+	} {
+		r := c.postMultipart("/w/facilities", withGLN(tc.gln))
+		wantStatus(t, tc.name, r, http.StatusUnprocessableEntity)
+		wantContains(t, tc.name, r.body, tc.want, `id="gln" name="gln" value="`+tc.gln+`"`)
+		entWantUnchanged(t, tc.name, e, e.demo.CoopID, n0)
+	}
+	gln := registry.DemoGTIN("893850000177")
+	id = entCreated(t, "site with GLN", c.postMultipart("/w/facilities", withGLN(gln)))
+	r = c.get("/w/facilities/" + id)
+	wantContains(t, "GLN page", r.body, gln, `id="facility-public" href="/d/`+gln+`"`)
 }
 
 func TestEnterpriseLotWizard(t *testing.T) {

@@ -300,6 +300,7 @@ func (l *Lookup) routes(app *fiber.App) {
 	app.Get("/v/:gtin/:lot/:serial", l.friendly(l.lotPageByGTIN))
 	app.Get("/p/:code", l.friendly(l.productPageByCode))
 	app.Get("/l/:code", l.friendly(l.lotPageByCode))
+	app.Get("/l/:code/epcis", l.lotEPCIS)
 	app.Get("/photo/:code", l.photo)
 
 	app.Get("/c", l.certSearch)

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/epcis"
 	"github.com/tracereg/tracereg/registry/gs1"
 )
 
@@ -20,6 +21,7 @@ const (
 	vocab                 = "https://gs1.org/voc/"
 	ltPIP                 = "gs1:pip"
 	ltLocationInfo        = "gs1:locationInfo"
+	ltEPCIS               = "gs1:epcis"
 	ltCertificationInfo   = "gs1:certificationInfo"
 	ltTraceability        = "gs1:traceability"
 	ltRecallStatus        = "gs1:recallStatus"
@@ -33,7 +35,7 @@ const (
 	maxResolverPath = 512
 )
 
-var linkTypeOrder = []string{ltDefault, ltPIP, ltLocationInfo, ltVerificationService, ltCertificationInfo, ltTraceability, ltRecallStatus}
+var linkTypeOrder = []string{ltDefault, ltPIP, ltLocationInfo, ltVerificationService, ltCertificationInfo, ltTraceability, ltEPCIS, ltRecallStatus}
 
 // link is one target of a key, with titles in both languages.
 type link struct {
@@ -143,7 +145,7 @@ func (l *Lookup) answer(c *fiber.Ctx, anchor string, links []link, stale bool, r
 // hrefIn is the link's target in a language: the Vietnamese page as it is,
 // the English one with lang=en (as the linkset lists them).
 func (lk link) hrefIn(lang string) string {
-	if lang == "en" {
+	if lang == "en" && lk.Media == fiber.MIMETextHTML {
 		return withQuery(lk.Href, "lang=en")
 	}
 	return lk.Href
@@ -359,6 +361,10 @@ func (l *Lookup) links(base string, v *view, serial string) []link {
 	for i := range out {
 		out[i].Media = fiber.MIMETextHTML
 	}
+	if v.Batch != nil {
+		out = append(out, link{Type: ltEPCIS, Href: base + "/l/" + url.PathEscape(v.Batch.ShortCode) + "/epcis", Media: epcis.MediaType,
+			TitleVI: "Sự kiện EPCIS 2.0 của lô " + v.Batch.LotCode, TitleEN: "EPCIS 2.0 events of lot " + v.Batch.LotCode})
+	}
 	return out
 }
 
@@ -395,6 +401,10 @@ func linksetJSON(anchor string, links []link) []byte {
 				b.WriteByte(',')
 			}
 			first = false
+			if lk.Media != fiber.MIMETextHTML {
+				writeTarget(&b, lk.Href, lk.TitleVI, "", lk.Media) // data, in no language
+				continue
+			}
 			writeTarget(&b, lk.Href, lk.TitleVI, "vi", lk.Media)
 			if lt == ltDefault {
 				continue // exactly one default link; its variants follow under defaultLinkMulti
@@ -427,7 +437,10 @@ func writeTarget(b *strings.Builder, href, title, lang, media string) {
 	b.WriteString(jsonString(href))
 	b.WriteString(`,"title":`)
 	b.WriteString(jsonString(title))
-	b.WriteString(`,"hreflang":["` + lang + `"],"type":"` + media + `"}`)
+	if lang != "" {
+		b.WriteString(`,"hreflang":["` + lang + `"]`)
+	}
+	b.WriteString(`,"type":"` + media + `"}`)
 }
 
 // description is the resolver description file (GS1-Conformant Resolver 1.2).
@@ -443,7 +456,7 @@ func (l *Lookup) description(c *fiber.Ctx) error {
 		"supportedLinkType": []fiber.Map{
 			{"namespace": vocab, "prefix": "gs1:", "profile": vocab + "?show=linktypes"},
 		},
-		"linkTypes":          []string{ltPIP, ltLocationInfo, ltCertificationInfo, ltTraceability, ltRecallStatus, ltVerificationService},
+		"linkTypes":          []string{ltPIP, ltLocationInfo, ltCertificationInfo, ltTraceability, ltEPCIS, ltRecallStatus, ltVerificationService},
 		"supportedLanguages": []string{"vi", "en"},
 		"linksetMediaType":   mimeLinkset,
 		"validatesSyntax":    true,

@@ -139,6 +139,16 @@ func matrixCases() []matrixCase {
 	}), want{201, 403, 403, 201, 404, 401})
 	add("GET", "/batches/{id}/events", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }), readOwnNoCert)
 	add("GET", "/batches/{id}/trace", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/trace?direction=down" }), readOwnNoCert)
+	add("POST", "/epcis/capture", func(e *env, as string) request {
+		path := v1 + "/epcis/capture"
+		if as == asAdmin {
+			path += "?enterprise=" + e.e1.ID
+		}
+		doc := epcisDoc(harvestEvent(fmt.Sprintf("urn:uuid:m%d", uniq()), e.batch1, "urn:tracereg:facility:"+e.fac1.ID))
+		return request{method: "POST", path: path, body: doc, contentType: "application/ld+json"}
+	}, want{201, 403, 403, 201, 422, 401})
+	add("GET", "/epcis/events", get(func(e *env) string { return v1 + "/epcis/events?MATCH_anyEPCClass=" + lotClass(e.batch1) }),
+		want{200, 200, 422, 200, 422, 401})
 	add("GET", "/batches/{id}/eudr.geojson", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/eudr.geojson" }), readOwnNoCert)
 	add("POST", "/batches/{id}/recall", func(e *env, as string) request {
 		b := e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchPublished)

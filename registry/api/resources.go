@@ -275,6 +275,7 @@ func (a *API) mountResources(g fiber.Router) {
 		Response: registry.Genealogy{}, Query: []string{"direction", "depth"}}, "/batches/:id/trace", a.trace)
 	a.add(g, routeDoc{Method: "GET", Summary: "EUDR due-diligence package: the GeoJSON of every plot the lot traces to, with producers, periods and DDS references",
 		Tag: "batches", Response: registry.EUDRPackage{}}, "/batches/:id/eudr.geojson", a.eudrPackage)
+	a.mountEPCIS(g)     // epcis.go
 	a.mountProgramme(g) // programme.go
 	a.mountUsers(g)
 }

@@ -183,3 +183,28 @@ func (in Input) placeURI(f *registry.Facility) string {
 	}
 	return "urn:tracereg:facility:" + f.ID
 }
+
+// QueryDocument is the answer of an EPCIS query: its events in an
+// EPCISQueryDocument.
+type QueryDocument struct {
+	Context       []string `json:"@context"`
+	Type          string   `json:"type"`
+	SchemaVersion string   `json:"schemaVersion"`
+	CreationDate  string   `json:"creationDate"`
+	Body          struct {
+		QueryResults struct {
+			QueryName   string `json:"queryName"`
+			ResultsBody struct {
+				EventList []Event `json:"eventList"`
+			} `json:"resultsBody"`
+		} `json:"queryResults"`
+	} `json:"epcisBody"`
+}
+
+// Query puts a document's events in an answer to the SimpleEventQuery.
+func (d *Document) Query() *QueryDocument {
+	q := &QueryDocument{Context: d.Context, Type: "EPCISQueryDocument", SchemaVersion: d.SchemaVersion, CreationDate: d.CreationDate}
+	q.Body.QueryResults.QueryName = "SimpleEventQuery"
+	q.Body.QueryResults.ResultsBody.EventList = d.Body.EventList
+	return q
+}

@@ -1,6 +1,7 @@
 package lookup_test
 
 import (
+	"bytes"
 	"context"
 	"image/png"
 	"net"
@@ -12,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
+	"github.com/chromedp/chromedp"
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
@@ -57,8 +58,7 @@ func headless(t *testing.T, bin, url string, extra ...string) string {
 func TestBrowserLotPage(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t, demoNow)
-	ln, app := listen(t, e)
-	_ = app
+	ln, _ := listen(t, e)
 	base := "http://" + ln
 
 	// The QR holds the Digital Link; the browser follows the resolver's redirect.
@@ -101,14 +101,120 @@ func TestBrowserLotPage(t *testing.T) {
 }
 
 // listen serves the env's app on a real 127.0.0.1 port.
-func listen(t *testing.T, e *env) (string, *fiber.App) {
+func listen(t *testing.T, e *env) (string, *lookup.Lookup) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, _ := e.mount(lookup.Config{PublicBaseURL: "http://" + ln.Addr().String()})
+	app, lk := e.mount(lookup.Config{PublicBaseURL: "http://" + ln.Addr().String()})
 	go app.Listener(ln)
 	t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
-	return ln.Addr().String(), app
+	return ln.Addr().String(), lk
+}
+
+// TestBrowserVerdictFirstScreen opens lot pages in headless Chromium at
+// 360×740 (a small phone) and checks that the whole verdict block is on
+// the first screen, without sideways scrolling, for a good lot and for a
+// counterfeit-looking serial (whose warnings come first). Screenshots go
+// under screenshots/.
+func TestBrowserVerdictFirstScreen(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t, demoNow)
+	ln, lk := listen(t, e)
+	base := "http://" + ln
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(360, 740),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "vi"), chromedp.Flag("accept-lang", "vi-VN,vi"),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(what, js string) float64 {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Evaluate[float64](js))
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	dir := filepath.Join("..", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, level string
+		lines             int
+		before            func()
+	}{
+		{"lookup-verdict-360x740", e.lotPage(), "ok", 4, nil},
+		{"lookup-verdict-unissued-360x740", e.lotPage() + "/5", "bad", 4, nil},
+		// The red recall banner comes above everything: the verdict still fits.
+		{"lookup-verdict-recalled-360x740", e.lotPage(), "bad", 4, func() {
+			green := e.batch(e.demo.GreenBatchID)
+			green.Status = registry.BatchRecalled
+			green.Recall = &registry.Recall{Reason: "Dư lượng thuốc bảo vệ thực vật vượt ngưỡng cho phép (dữ liệu mẫu)", On: "2026-11-20", By: "inspector", At: time.Now()}
+			if err := e.db.UpdateBatch(context.Background(), green); err != nil {
+				t.Fatal(err)
+			}
+			lk.InvalidateAll()
+		}},
+	} {
+		if tc.before != nil {
+			tc.before()
+		}
+		step(tc.name+": open the page and find the verdict block (#verdict)",
+			chromedp.EmulateViewport(360, 740), chromedp.Navigate(base+tc.path), chromedp.WaitVisible(chromedp.ID("verdict")))
+		if h := eval("viewport height", `window.innerHeight`); h != 740 {
+			t.Fatalf("%s: viewport is %v px high, want 740", tc.name, h)
+		}
+		bottom := eval("bottom of #verdict", `document.getElementById("verdict").getBoundingClientRect().bottom`)
+		if bottom > 740 {
+			t.Errorf("%s: the verdict ends at %.0f px, below the first 740 px screen", tc.name, bottom)
+		}
+		if n := eval("lines of #verdict", `document.querySelectorAll("#verdict li").length`); int(n) < tc.lines {
+			t.Errorf("%s: %v lines in the verdict, want at least %d", tc.name, n, tc.lines)
+		}
+		if n := eval("lines of #verdict on screen", `[...document.querySelectorAll("#verdict li")].filter(li => {
+			const r = li.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.right <= innerWidth }).length`); int(n) < tc.lines {
+			t.Errorf("%s: only %v verdict lines are visible on the first screen", tc.name, n)
+		}
+		if w := eval("page width", `document.documentElement.scrollWidth`); w > 360 {
+			t.Errorf("%s: the page is %v px wide: it scrolls sideways on a 360 px phone", tc.name, w)
+		}
+		if lv := eval("level", `({ok:1,soon:2,warn:3,bad:4})[document.getElementById("verdict").dataset.level] || 0`); int(lv) != map[string]int{"ok": 1, "bad": 4}[tc.level] {
+			t.Errorf("%s: verdict level %v, want %s", tc.name, lv, tc.level)
+		}
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		shot, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: screenshot: %v", tc.name, err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(shot))
+		if err != nil || cfg.Width != 360 || cfg.Height != 740 {
+			t.Errorf("%s: screenshot %+v, %v; want 360×740", tc.name, cfg, err)
+		}
+		file, _ := filepath.Abs(filepath.Join(dir, tc.name+".png"))
+		if err := os.WriteFile(file, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", file)
+	}
 }

@@ -118,13 +118,13 @@ func TestScanCounting(t *testing.T) {
 		t.Fatalf("serial %+v", p.Serial)
 	}
 	h := do(t, app2, "GET", unit)
-	wantContains(t, h.Body, `id="scan-count">7<`, "hàng giả")
+	wantContains(t, h.Body, `id="scan-count">7<`, "hàng giả", `data-kind="scans" data-level="warn"`, "Mã này đã được quét 7 lần")
 	wantNotContains(t, h.Body, "not-a-province")
 	// The second label was never scanned: no warning, and this scan is its
 	// first (not "0 scans" until the counters are flushed).
 	h = do(t, app2, "GET", e.lotPage()+"/"+codes[1])
 	wantNotContains(t, h.Body, "hàng giả")
-	wantContains(t, h.Body, `id="scan-count">1<`)
+	wantContains(t, h.Body, `id="scan-count">1<`, `data-kind="scans" data-level="info"`, "Mã này mới được quét 1 lần")
 	var fresh pageJSON
 	do(t, app2, "GET", e.lotPage()+"/"+codes[1], "Accept", "application/json").json(t, &fresh)
 	if fresh.Serial == nil || fresh.Serial.Scans != 1 || fresh.Serial.Clients != 1 || fresh.Serial.Suspicious {

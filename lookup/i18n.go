@@ -47,6 +47,13 @@ var messages = map[string]map[string]string{
 		"deforestation_free": "Chủ thửa đất cam kết không gây mất rừng sau ngày 31/12/2020.", "deforestation_no": "Chủ thửa đất chưa cam kết không gây mất rừng.",
 		"lots_here": "Lô hàng gần đây tại địa điểm này", "no_lots_here": "Chưa có lô hàng công khai nào.", "recalled": "Đã thu hồi",
 		"report_place": "Báo cáo vấn đề về địa điểm này",
+		"v_title_ok":   "Đã xác minh trên hệ thống truy xuất nguồn gốc", "v_title_soon": "Đã xác minh — có chứng nhận sắp hết hạn",
+		"v_title_warn": "Cần lưu ý trước khi mua", "v_title_bad": "Cảnh báo", "v_title_info": "Đã xác minh trên hệ thống truy xuất nguồn gốc",
+		"v_checked": "Tình trạng tại ngày %s", "v_registered": "Sản phẩm đã được đăng ký bởi %s",
+		"v_lot_unknown": "Sản phẩm đã đăng ký, nhưng lô %s thì chưa", "v_serial_unissued": "Số sê-ri %s không do doanh nghiệp cấp: có thể là hàng giả",
+		"v_no_certs": "Chưa có chứng nhận nào được đăng ký", "v_certs": "Chứng nhận", "v_certs_valid": "%d còn hiệu lực",
+		"v_certs_expiring": " (%d sắp hết hạn)", "v_certs_suspended": "%d bị đình chỉ", "v_certs_ended": "%d đã hết hiệu lực",
+		"v_not_recalled": "Lô hàng không bị thu hồi", "v_cr_mark": "Được sử dụng dấu hợp quy", "v_scans": "Mã này đã được quét %d lần", "v_scans_one": "Mã này mới được quét %d lần",
 	},
 	"en": {
 		"lang": "en", "other_lang": "Tiếng Việt", "other_code": "vi",
@@ -93,6 +100,13 @@ var messages = map[string]map[string]string{
 		"deforestation_free": "The plot's owner declares no deforestation after 31 December 2020.", "deforestation_no": "The plot's owner has not declared it deforestation-free.",
 		"lots_here": "Recent lots from this place", "no_lots_here": "No public lots yet.", "recalled": "Recalled",
 		"report_place": "Report a problem with this place",
+		"v_title_ok":   "Verified in the traceability registry", "v_title_soon": "Verified — a certificate expires soon",
+		"v_title_warn": "Check before you buy", "v_title_bad": "Warning", "v_title_info": "Verified in the traceability registry",
+		"v_checked": "Status on %s", "v_registered": "Product registered by %s",
+		"v_lot_unknown": "The product is registered, but lot %s is not", "v_serial_unissued": "Serial %s was not issued by the enterprise: it may be counterfeit",
+		"v_no_certs": "No certificate is registered", "v_certs": "Certificates", "v_certs_valid": "%d valid",
+		"v_certs_expiring": " (%d expiring soon)", "v_certs_suspended": "%d suspended", "v_certs_ended": "%d no longer valid",
+		"v_not_recalled": "This lot is not recalled", "v_cr_mark": "May carry the conformity mark", "v_scans": "This code has been scanned %d times", "v_scans_one": "This code has been scanned %d time",
 	},
 }
 

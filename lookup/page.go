@@ -78,6 +78,7 @@ type page struct {
 	Link       string `json:"digital_link,omitempty"`
 	Path       string `json:"-"`
 
+	Verdict       *verdictVM   `json:"verdict"`
 	Product       productVM    `json:"product"`
 	Enterprise    enterpriseVM `json:"enterprise"`
 	Lot           *lotVM       `json:"lot,omitempty"`
@@ -232,6 +233,7 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	if p.Announcements == nil {
 		p.Announcements = []annVM{}
 	}
+	p.Verdict = verdict(p, now)
 }
 
 func certView(cr certRef, now time.Time, lg string) certVM {

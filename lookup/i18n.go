@@ -53,7 +53,11 @@ var messages = map[string]map[string]string{
 		"v_lot_unknown": "Sản phẩm đã đăng ký, nhưng lô %s thì chưa", "v_serial_unissued": "Số sê-ri %s không do doanh nghiệp cấp: có thể là hàng giả",
 		"v_no_certs": "Chưa có chứng nhận nào được đăng ký", "v_certs": "Chứng nhận", "v_certs_valid": "%d còn hiệu lực",
 		"v_certs_expiring": " (%d sắp hết hạn)", "v_certs_suspended": "%d bị đình chỉ", "v_certs_ended": "%d đã hết hiệu lực",
-		"v_not_recalled": "Lô hàng không bị thu hồi", "v_cr_mark": "Được sử dụng dấu hợp quy", "v_scans": "Mã này đã được quét %d lần", "v_scans_one": "Mã này mới được quét %d lần",
+		"v_not_recalled": "Lô hàng không bị thu hồi",
+		"corrections":    "Thông tin đã được đính chính", "corrected_on": "Đính chính lúc", "corrected_fields": "Nội dung",
+		"field_quantity": "số lượng", "field_harvested_on": "ngày thu hoạch", "field_produced_on": "ngày sản xuất", "field_expires_on": "hạn sử dụng",
+		"field_facility_id": "nơi sản xuất", "field_source_plot_ids": "vùng trồng", "field_certificate_ids": "chứng nhận", "field_dds_reference": "mã tuyên bố EUDR",
+		"field_lot_code": "mã lô", "v_cr_mark": "Được sử dụng dấu hợp quy", "v_scans": "Mã này đã được quét %d lần", "v_scans_one": "Mã này mới được quét %d lần",
 	},
 	"en": {
 		"lang": "en", "other_lang": "Tiếng Việt", "other_code": "vi",
@@ -106,7 +110,11 @@ var messages = map[string]map[string]string{
 		"v_lot_unknown": "The product is registered, but lot %s is not", "v_serial_unissued": "Serial %s was not issued by the enterprise: it may be counterfeit",
 		"v_no_certs": "No certificate is registered", "v_certs": "Certificates", "v_certs_valid": "%d valid",
 		"v_certs_expiring": " (%d expiring soon)", "v_certs_suspended": "%d suspended", "v_certs_ended": "%d no longer valid",
-		"v_not_recalled": "This lot is not recalled", "v_cr_mark": "May carry the conformity mark", "v_scans": "This code has been scanned %d times", "v_scans_one": "This code has been scanned %d time",
+		"v_not_recalled": "This lot is not recalled",
+		"corrections":    "Corrected after publication", "corrected_on": "Corrected on", "corrected_fields": "What changed",
+		"field_quantity": "quantity", "field_harvested_on": "harvest date", "field_produced_on": "production date", "field_expires_on": "expiry date",
+		"field_facility_id": "place of production", "field_source_plot_ids": "farm plots", "field_certificate_ids": "certificates", "field_dds_reference": "EUDR statement number",
+		"field_lot_code": "lot code", "v_cr_mark": "May carry the conformity mark", "v_scans": "This code has been scanned %d times", "v_scans_one": "This code has been scanned %d time",
 	},
 }
 

@@ -114,6 +114,15 @@ type lotVM struct {
 	Quantity  string `json:"quantity"`
 	DDS       string `json:"dds_reference,omitempty"`
 	ShortCode string `json:"short_code"`
+	// Corrections say what was changed after the lot was published.
+	Corrections []correctionVM `json:"corrections,omitempty"`
+}
+
+type correctionVM struct {
+	On     string   `json:"on"`
+	Fields []string `json:"fields"`
+	Names  string   `json:"-"` // the fields, in the page's language
+	Reason string   `json:"reason"`
 }
 
 type serialVM struct {
@@ -204,6 +213,16 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	if b := v.Batch; b != nil {
 		p.Lot = &lotVM{Code: b.LotCode, Produced: day(lg, b.ProducedOn), Harvested: day(lg, b.HarvestedOn), Expires: day(lg, b.ExpiresOn),
 			Quantity: number(lg, b.Quantity) + " " + b.Unit, DDS: b.DDSReference, ShortCode: b.ShortCode}
+		for _, cr := range b.Corrections {
+			names := make([]string, len(cr.Fields))
+			for i, f := range cr.Fields {
+				if names[i] = T["field_"+f]; names[i] == "" {
+					names[i] = f
+				}
+			}
+			p.Lot.Corrections = append(p.Lot.Corrections, correctionVM{On: when(lg, cr.At), Fields: cr.Fields,
+				Names: strings.Join(names, ", "), Reason: cr.Reason})
+		}
 		if r := v.recalled(); r != nil {
 			rv := &recallVM{Lot: r.LotCode, Upstream: r.ID != b.ID, Text: T["recall_this"]}
 			if rv.Upstream {

@@ -457,3 +457,35 @@ func TestStatusFollowsTheClockOnACachedPage(t *testing.T) {
 	r = do(t, app, "GET", e.lotPage())
 	wantContains(t, r.Body, "hết hạn sau 1 ngày")
 }
+
+// A published lot corrected later says so on its page: when, what and why,
+// in the page's language; who corrected it stays out.
+func TestCorrectionShownOnPublicPage(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := registry.WithActor(context.Background(), registry.Actor{Username: "roaster-staff", Role: registry.RoleEnterprise})
+	b := e.batch(e.demo.RoastedBatchID)
+	wantNotContains(t, do(t, e.app, "GET", e.lotPage()).Body, `id="corrections"`)
+	b.Quantity, b.ExpiresOn, b.CorrectionReason = b.Quantity-10, "2027-06-30", "Cân lại sau khi đóng gói"
+	if err := e.db.UpdateBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	r := do(t, e.app, "GET", e.lotPage())
+	wantContains(t, r.Body, `id="corrections"`, "Thông tin đã được đính chính", "số lượng, hạn sử dụng", "Cân lại sau khi đóng gói")
+	wantNotContains(t, r.Body, "roaster-staff")
+	en := do(t, e.app, "GET", e.lotPage()+"?lang=en")
+	wantContains(t, en.Body, "Corrected after publication", "quantity, expiry date")
+	var p struct {
+		Lot struct {
+			Corrections []struct {
+				On     string
+				Fields []string
+				Reason string
+			}
+		}
+	}
+	do(t, e.app, "GET", e.lotPage(), "Accept", "application/json").json(t, &p)
+	if c := p.Lot.Corrections; len(c) != 1 || len(c[0].Fields) != 2 || c[0].Fields[0] != "quantity" || c[0].Reason != "Cân lại sau khi đóng gói" || c[0].On == "" {
+		t.Fatalf("corrections in the page JSON: %+v", p.Lot.Corrections)
+	}
+}

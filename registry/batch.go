@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/tracereg/tracereg/registry/gs1"
@@ -36,13 +37,55 @@ type Batch struct {
 	SourcePlotIDs  []string `json:"source_plot_ids,omitempty" bson:"source_plot_ids,omitempty"`
 	CertificateIDs []string `json:"certificate_ids,omitempty" bson:"certificate_ids,omitempty"`
 	// DDSReference is the EUDR due diligence statement number; it travels downstream.
-	DDSReference string    `json:"dds_reference,omitempty" bson:"dds_reference,omitempty"`
-	Status       string    `json:"status" bson:"status"`
-	Recall       *Recall   `json:"recall,omitempty" bson:"recall,omitempty"`
-	ShortCode    string    `json:"short_code" bson:"short_code"`
-	CreatedAt    time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at" bson:"updated_at"`
-	Version      int       `json:"version" bson:"version"`
+	DDSReference string  `json:"dds_reference,omitempty" bson:"dds_reference,omitempty"`
+	Status       string  `json:"status" bson:"status"`
+	Recall       *Recall `json:"recall,omitempty" bson:"recall,omitempty"`
+	// Corrections are the changes made after the lot was published, oldest
+	// first. Written by the service only: consumers saw the earlier
+	// figures, so the public page says what changed, when and why.
+	Corrections []Correction `json:"corrections,omitempty" bson:"corrections,omitempty"`
+	// CorrectionReason is input only: why this update corrects a published
+	// lot. Required then; never stored on its own.
+	CorrectionReason string    `json:"correction_reason,omitempty" bson:"-"`
+	ShortCode        string    `json:"short_code" bson:"short_code"`
+	CreatedAt        time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at" bson:"updated_at"`
+	Version          int       `json:"version" bson:"version"`
+}
+
+// Correction is one change to a published lot.
+type Correction struct {
+	At     time.Time `json:"at" bson:"at"`
+	By     string    `json:"by,omitempty" bson:"by,omitempty"`
+	Fields []string  `json:"fields" bson:"fields"`
+	Reason string    `json:"reason" bson:"reason"`
+}
+
+// MaxCorrections bounds a lot's correction history (and its document).
+const MaxCorrections = 100
+
+// MaxCorrectionReason bounds the text of one correction's reason.
+const MaxCorrectionReason = 500
+
+// CorrectedFields names the public fields of b that differ from old, in
+// a fixed order: what a correction of a published lot changed.
+func (b *Batch) CorrectedFields(old *Batch) []string {
+	var out []string
+	add := func(field string, changed bool) {
+		if changed {
+			out = append(out, field)
+		}
+	}
+	add("lot_code", b.LotCode != old.LotCode)
+	add("quantity", b.Quantity != old.Quantity || b.Unit != old.Unit)
+	add("harvested_on", b.HarvestedOn != old.HarvestedOn)
+	add("produced_on", b.ProducedOn != old.ProducedOn)
+	add("expires_on", b.ExpiresOn != old.ExpiresOn)
+	add("facility_id", b.FacilityID != old.FacilityID)
+	add("source_plot_ids", !slices.Equal(b.SourcePlotIDs, old.SourcePlotIDs))
+	add("certificate_ids", !slices.Equal(b.CertificateIDs, old.CertificateIDs))
+	add("dds_reference", b.DDSReference != old.DDSReference)
+	return out
 }
 
 // Recall records why and when a lot was recalled, and by whom.
@@ -148,7 +191,20 @@ func (b *Batch) PublicView() *Batch {
 	return &Batch{ID: b.ID, EnterpriseID: b.EnterpriseID, ProductID: b.ProductID, LotCode: b.LotCode,
 		Quantity: b.Quantity, Unit: b.Unit, ProducedOn: b.ProducedOn, HarvestedOn: b.HarvestedOn, ExpiresOn: b.ExpiresOn,
 		FacilityID: b.FacilityID, SourcePlotIDs: b.SourcePlotIDs, CertificateIDs: b.CertificateIDs,
-		DDSReference: b.DDSReference, Status: b.Status, Recall: publicRecall(b.Recall), ShortCode: b.ShortCode}
+		DDSReference: b.DDSReference, Status: b.Status, Recall: publicRecall(b.Recall), Corrections: publicCorrections(b.Corrections),
+		ShortCode: b.ShortCode}
+}
+
+// publicCorrections leaves out who made each correction.
+func publicCorrections(cs []Correction) []Correction {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make([]Correction, len(cs))
+	for i, c := range cs {
+		out[i] = Correction{At: c.At, Fields: c.Fields, Reason: c.Reason}
+	}
+	return out
 }
 
 // publicRecall leaves out who recorded the recall.

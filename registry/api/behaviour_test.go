@@ -479,3 +479,56 @@ func TestConcurrentRepeats(t *testing.T) {
 		t.Fatalf("products %d → %d: one key must create one product", before["products"], after["products"])
 	}
 }
+
+// A published lot is corrected with a reason, which its history keeps;
+// without one, or renaming it, the API answers 422 naming the field and
+// nothing changes.
+func TestBatchCorrection(t *testing.T) {
+	e := newEnv(t)
+	path := "/api/v1/batches/" + e.batch1.ID
+	etag, _ := e.etagOf(path)
+	for _, tc := range []struct {
+		body        map[string]any
+		field, rule string
+	}{
+		{map[string]any{"quantity": 95}, "correction_reason", "required"},
+		{map[string]any{"lot_code": "RENAMED-1", "correction_reason": "gõ nhầm"}, "lot_code", "immutable"},
+	} {
+		before := e.snapshot()
+		r := e.do(request{method: "PATCH", path: path, as: asEnt1, body: tc.body, header: map[string]string{"If-Match": etag}})
+		if r.status != 422 {
+			t.Fatalf("PATCH %v: %d %s, want 422", tc.body, r.status, r.body)
+		}
+		p := r.problem(t)
+		if len(p.Fields) != 1 || p.Fields[0].Field != tc.field || p.Fields[0].Rule != tc.rule {
+			t.Errorf("PATCH %v: errors %+v, want %s/%s", tc.body, p.Fields, tc.field, tc.rule)
+		}
+		sameSnapshot(t, before, e.snapshot())
+		if again, _ := e.etagOf(path); again != etag {
+			t.Errorf("a refused correction changed the lot (ETag %s → %s)", etag, again)
+		}
+	}
+	r := e.do(request{method: "PATCH", path: path, as: asEnt1, body: map[string]any{"quantity": 95, "correction_reason": "Cân lại"},
+		header: map[string]string{"If-Match": etag}})
+	if r.status != 200 {
+		t.Fatalf("correction: %d %s", r.status, r.body)
+	}
+	var got registry.Batch
+	r.decode(t, &got)
+	if got.Quantity != 95 || len(got.Corrections) != 1 || got.Corrections[0].Reason != "Cân lại" ||
+		len(got.Corrections[0].Fields) != 1 || got.Corrections[0].Fields[0] != "quantity" || got.CorrectionReason != "" {
+		t.Fatalf("corrected lot %+v", got)
+	}
+	// The history is the service's: a client sending an empty one is ignored.
+	etag, _ = e.etagOf(path)
+	r = e.do(request{method: "PATCH", path: path, as: asEnt1, body: map[string]any{"corrections": []any{}},
+		header: map[string]string{"If-Match": etag}})
+	if r.status != 200 {
+		t.Fatalf("PATCH corrections: %d %s", r.status, r.body)
+	}
+	var kept registry.Batch
+	e.do(request{method: "GET", path: path, as: asEnt1}).decode(t, &kept)
+	if len(kept.Corrections) != 1 || kept.Quantity != 95 {
+		t.Fatalf("a client dropped the correction history: %+v", kept.Corrections)
+	}
+}

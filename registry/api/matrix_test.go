@@ -132,7 +132,7 @@ func matrixCases() []matrixCase {
 			return &registry.Batch{EnterpriseID: e.e1.ID, ProductID: e.prod1.ID, LotCode: fmt.Sprintf("N%d", uniq()), Quantity: 5, Unit: "kg"}
 		},
 		func(e *env) string { return v1 + "/batches/" + e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchDraft).ID },
-		map[string]any{"dds_reference": "DDS-1"},
+		map[string]any{"dds_reference": "DDS-1", "correction_reason": "Bổ sung mã DDS"},
 		want{200, 200, 403, 200, 200, 401}, readOwnNoCert, createOwn, writeOwn, deleteOwn)
 	add("POST", "/batches/{id}/events", post(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }, func(e *env) any {
 		return map[string]any{"kind": "object", "event_time": "2026-02-01T08:00:00+07:00", "event_time_zone": "+07:00", "business_step": "storing"}

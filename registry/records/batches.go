@@ -2,8 +2,11 @@ package records
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -13,6 +16,7 @@ import (
 
 // CreateBatch implements registry.BatchService.
 func (d *DB) CreateBatch(ctx context.Context, b *registry.Batch) error {
+	b.Corrections, b.CorrectionReason = nil, "" // a new lot has no history to correct
 	if b.Status == "" {
 		b.Status = registry.BatchPublished
 	}
@@ -153,9 +157,56 @@ func (d *DB) UpdateBatch(ctx context.Context, b *registry.Batch) error {
 	if err := d.checkBatchRefs(ctx, b); err != nil {
 		return err
 	}
+	if b.Version != old.Version {
+		return errStale // said first: the correction is judged against what was read
+	}
+	if err := d.recordCorrection(ctx, old, b); err != nil {
+		return err
+	}
 	b.ShortCode = old.ShortCode
 	return d.replaceNext(ctx, colBatches, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
 		func() any { return b }, errLotTaken)
+}
+
+// recordCorrection keeps the lot's correction history, which only the
+// service writes, and adds an entry when a published (or recalled) lot's
+// public fields change: consumers saw the earlier figures. The lot code of
+// a published lot is in its printed QR codes, so it never changes.
+func (d *DB) recordCorrection(ctx context.Context, old, b *registry.Batch) error {
+	reason := strings.TrimSpace(b.CorrectionReason)
+	b.CorrectionReason = ""
+	b.Corrections = old.Corrections
+	if old.Status == registry.BatchDraft {
+		return nil
+	}
+	fields := b.CorrectedFields(old)
+	if len(fields) == 0 {
+		return nil
+	}
+	var p registry.Problems
+	switch {
+	case b.LotCode != old.LotCode:
+		p.Add("lot_code", "immutable", "a published lot keeps its code: it is printed in the lot's QR codes; register a new lot instead",
+			"lô hàng đã công bố giữ nguyên mã lô vì mã đã in trong mã QR; hãy đăng ký một lô mới")
+	case reason == "":
+		p.Add("correction_reason", "required", "say why a published lot is corrected: its public page shows the correction",
+			"hãy nêu lý do đính chính lô hàng đã công bố: trang công khai sẽ hiển thị việc đính chính")
+	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
+		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
+			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
+	case len(old.Corrections) >= registry.MaxCorrections:
+		p.Add("correction_reason", "max_items", fmt.Sprintf("a lot is corrected at most %d times: register a new lot", registry.MaxCorrections),
+			fmt.Sprintf("một lô hàng chỉ được đính chính tối đa %d lần: hãy đăng ký lô mới", registry.MaxCorrections))
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
+	if actor, ok := registry.ActorFrom(ctx); ok {
+		c.By = actor.Username
+	}
+	b.Corrections = append(slices.Clone(old.Corrections), c)
+	return nil
 }
 
 // --- events

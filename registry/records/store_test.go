@@ -605,6 +605,7 @@ func TestBatches(t *testing.T) {
 	// Update: stale, missing, moved, renamed onto a taken lot.
 	read := *b
 	b.Quantity = 1100
+	b.CorrectionReason = "Cân lại"
 	if err := db.UpdateBatch(ctx, b); err != nil || b.Version != 2 {
 		t.Fatalf("update: %v, version %d", err, b.Version)
 	}
@@ -619,7 +620,11 @@ func TestBatches(t *testing.T) {
 	missing.ID = bson.NewObjectID().Hex()
 	wantCode(t, db.UpdateBatch(ctx, &missing), registry.ENOTFOUND)
 	mustBatch(t, db, e.ID, p1.ID, "EA-2026-05")
-	renamed := *b
+	draft := &registry.Batch{EnterpriseID: e.ID, ProductID: p1.ID, LotCode: "EA-2026-06", Quantity: 5, Unit: "kg", Status: registry.BatchDraft}
+	if err := db.CreateBatch(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	renamed := *draft
 	renamed.LotCode = "EA-2026-05"
 	wantCode(t, db.UpdateBatch(ctx, &renamed), registry.ECONFLICT)
 
@@ -635,6 +640,82 @@ func TestBatches(t *testing.T) {
 	got, _, err = db.ListBatches(ctx, registry.BatchFilter{EnterpriseID: other.ID})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("ListBatches(other enterprise) = %v, %v", ids(got, id), err)
+	}
+}
+
+// A published lot's corrections are kept, in order, by the service: each
+// names the fields it changed and why; a draft changes freely; the lot code
+// of a published lot never changes; nothing is written when refused.
+func TestBatchCorrections(t *testing.T) {
+	t.Parallel()
+	db, ctx := newStore(t), context.Background()
+	e := mustEnterprise(t, db)
+	p := mustProduct(t, db, e.ID, "")
+	draft := &registry.Batch{EnterpriseID: e.ID, ProductID: p.ID, LotCode: "D1", Quantity: 5, Unit: "kg", Status: registry.BatchDraft,
+		Corrections: []registry.Correction{{Fields: []string{"quantity"}, Reason: "forged"}}}
+	if err := db.CreateBatch(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	if len(draft.Corrections) != 0 {
+		t.Fatalf("a new lot came with a history: %+v", draft.Corrections)
+	}
+	draft.LotCode, draft.Quantity = "D2", 6
+	if err := db.UpdateBatch(ctx, draft); err != nil || len(draft.Corrections) != 0 {
+		t.Fatalf("a draft changes without a correction: %v %+v", err, draft.Corrections)
+	}
+
+	b := mustBatch(t, db, e.ID, p.ID, "P1")
+	ctx = registry.WithActor(ctx, registry.Actor{Username: "coop", Role: registry.RoleEnterprise, EnterpriseID: e.ID})
+	for _, tc := range []struct {
+		name  string
+		edit  func(x *registry.Batch)
+		field string
+		rule  string
+	}{
+		{"no reason", func(x *registry.Batch) { x.Quantity = 1 }, "correction_reason", "required"},
+		{"blank reason", func(x *registry.Batch) { x.Quantity, x.CorrectionReason = 1, "   " }, "correction_reason", "required"},
+		{"long reason", func(x *registry.Batch) {
+			x.Quantity, x.CorrectionReason = 1, strings.Repeat("ă", registry.MaxCorrectionReason+1)
+		}, "correction_reason", "max_length"},
+		{"lot code", func(x *registry.Batch) { x.LotCode, x.CorrectionReason = "P2", "typo" }, "lot_code", "immutable"},
+	} {
+		x := *b
+		tc.edit(&x)
+		err := unchanged(t, db, records.ColBatches, func() error { return db.UpdateBatch(ctx, &x) })
+		wantField(t, err, tc.field, tc.rule)
+	}
+
+	x := *b
+	x.Quantity, x.ProducedOn, x.CorrectionReason = 1150, "2026-05-02", "  Cân lại tại kho  "
+	x.Corrections = nil // a client cannot drop the history
+	if err := db.UpdateBatch(ctx, &x); err != nil {
+		t.Fatal(err)
+	}
+	y := x
+	y.DDSReference, y.CorrectionReason = "VN-DDS-1", "Bổ sung mã DDS"
+	y.Corrections = []registry.Correction{{Reason: "rewritten"}}
+	if err := db.UpdateBatch(ctx, &y); err != nil {
+		t.Fatal(err)
+	}
+	// An update that changes nothing public adds nothing.
+	z := y
+	if err := db.UpdateBatch(ctx, &z); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.FindBatch(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Corrections) != 2 || got.CorrectionReason != "" {
+		t.Fatalf("corrections %+v", got.Corrections)
+	}
+	c0, c1 := got.Corrections[0], got.Corrections[1]
+	if !slices.Equal(c0.Fields, []string{"quantity", "produced_on"}) || c0.Reason != "Cân lại tại kho" || c0.By != "coop" || !c0.At.Equal(testNow) ||
+		!slices.Equal(c1.Fields, []string{"dds_reference"}) || c1.Reason != "Bổ sung mã DDS" {
+		t.Fatalf("corrections %+v", got.Corrections)
+	}
+	if pv := got.PublicView(); len(pv.Corrections) != 2 || pv.Corrections[0].By != "" {
+		t.Fatalf("public view of the corrections %+v: who corrected is not public", pv.Corrections)
 	}
 }
 

@@ -23,6 +23,9 @@ func (w *Web) mountEntLots(g fiber.Router, ent fiber.Handler) {
 	g.Get("/lots/:id/eudr.geojson", ent, w.entLotEUDR)
 	g.Post("/lots/:id/events", ent, w.entEventCreate)
 	g.Post("/lots/:id/publish", ent, w.entLotPublish)
+	g.Get("/lots/:id/edit", ent, w.entLotEdit)
+	g.Post("/lots/:id/edit", ent, w.entLotUpdate)
+	g.Post("/lots/:id/delete", ent, w.entLotDelete)
 }
 
 // entEventKinds are the events added on a lot's page; a transformation is
@@ -151,6 +154,7 @@ func (w *Web) entLotSearch(c *fiber.Ctx, f registry.BatchFilter, q string) ([]*r
 
 // entLotFormData is what the lot wizard offers to choose from.
 type entLotFormData struct {
+	Lot      *registry.Batch // the lot corrected, on the edit form
 	Products []*registry.Product
 	Plots    []*registry.Facility
 	Sites    []*registry.Facility
@@ -453,16 +457,19 @@ type entLotData struct {
 	// one is not: it is still published, but not simply "on the market".
 	InputRecalled []*registry.Batch
 	UpPlots       []*registry.Facility
-	Sites         []*registry.Facility
-	Kinds         []string
-	Steps         []string
-	Disps         []string
-	Units         []string
-	PublicURL     string // /l/<code> on the public base
-	GS1URL        string // the GS1 Digital Link, for a product with a GTIN
-	QRPath        string // path of the QR image without extension
-	GS1QRPath     string
-	LabelsPath    string
+	// Downstream are the lots made from this one, at any depth (another
+	// enterprise's only once published).
+	Downstream []*registry.Batch
+	Sites      []*registry.Facility
+	Kinds      []string
+	Steps      []string
+	Disps      []string
+	Units      []string
+	PublicURL  string // /l/<code> on the public base
+	GS1URL     string // the GS1 Digital Link, for a product with a GTIN
+	QRPath     string // path of the QR image without extension
+	GS1QRPath  string
+	LabelsPath string
 }
 
 func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) error {
@@ -513,6 +520,14 @@ func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) e
 			}
 		}
 		d.UpPlots = g.Plots
+	}
+	if g, err := w.store.Genealogy(x, b.ID, registry.Downstream, 10); err == nil {
+		me, _ := registry.ActorFrom(x)
+		for _, db := range g.SeenBy(me).Batches {
+			if db.ID != b.ID {
+				d.Downstream = append(d.Downstream, db)
+			}
+		}
 	}
 	for _, e := range events {
 		row := entEventRow{Event: e, Place: names[e.FacilityID]}

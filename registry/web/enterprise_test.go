@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -494,7 +495,7 @@ func TestEnterpriseLotWizard(t *testing.T) {
 	r := c.get("/w/lots/" + id)
 	wantContains(t, "lot page", r.body, `id="lot-code">GC2026-02<`, plots[0].Name, certs[0].Number,
 		`src="/qr/01/`, `href="/qr/l/`+b.ShortCode+`.png"`, `href="/qr/l/`+b.ShortCode+`.svg"`,
-		`action="/labels/`+b.ShortCode+`"`, `name="layout"`, `name="n"`, `href="http://registry.test/l/`+b.ShortCode+`"`, `id="no-events"`)
+		`action="/labels/`+b.ShortCode+`"`, `name="layout"`, `name="n"`, `href="http://registry.test/l/`+b.ShortCode+`"`, `id="no-events"`, `id="no-downstream"`)
 
 	// A roasted lot made from it: a transformation with the input lot; a draft until published.
 	roast := url.Values{"product_id": {prod}, "lot_code": {"GC2026-02S"}, "quantity": {"1400"}, "unit": {"kg"}, "produced_on": {"2026-02-25"},
@@ -511,6 +512,9 @@ func TestEnterpriseLotWizard(t *testing.T) {
 	}
 	r = c.get("/w/lots/" + out)
 	wantContains(t, "transformed lot page", r.body, `id="lot-genealogy"`, "GC2026-02<", plots[0].Name, `id="lot-publish"`, "là đầu ra")
+	// Genealogy downward: the input lot's page names what was made from it.
+	r = c.get("/w/lots/" + id)
+	wantContains(t, "input lot page", r.body, `id="lot-downstream"`, `href="/w/lots/`+out+`">GC2026-02S<`)
 	wantStatus(t, "publish", c.post("/w/lots/"+out+"/publish", url.Values{}), http.StatusSeeOther)
 	if ob, _ = e.db.FindBatch(ctx, out); ob.Status != registry.BatchPublished {
 		t.Errorf("published lot is %s", ob.Status)
@@ -756,4 +760,108 @@ func TestEnterpriseLotShowsARecalledInput(t *testing.T) {
 	wantStatus(t, "roasted lot after the recall", after, http.StatusOK)
 	wantContains(t, "roasted lot after the recall", after.body, `id="lot-input-recalled"`, "Lô đầu vào đã bị thu hồi", green.LotCode,
 		`id="lot-input-recalled-badge"`)
+}
+
+// A draft lot is edited freely and deleted after confirmation; a published
+// lot is corrected with a reason (shown on its page and the public page),
+// keeps its code, and is never deleted; another enterprise's lot is not
+// reachable; refused forms write nothing.
+func TestEnterpriseLotCorrection(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	prod := entGreenProduct(t, e)
+	draft := &registry.Batch{EnterpriseID: e.demo.CoopID, ProductID: prod, LotCode: "NHAP-01", Quantity: 10, Unit: "kg", Status: registry.BatchDraft}
+	if err := e.db.CreateBatch(ctx, draft); err != nil {
+		t.Fatal(err)
+	}
+	form := func(b *registry.Batch) url.Values {
+		return url.Values{"lot_code": {b.LotCode}, "quantity": {"12,5"}, "unit": {b.Unit}, "produced_on": {"2026-03-01"},
+			"harvested_on": {string(b.HarvestedOn)}, "expires_on": {string(b.ExpiresOn)}, "facility_id": {b.FacilityID},
+			"source_plot_ids": b.SourcePlotIDs, "certificate_ids": b.CertificateIDs, "dds_reference": {b.DDSReference},
+			"version": {fmt.Sprint(b.Version)}}
+	}
+
+	r := c.get("/w/lots/" + draft.ID + "/edit")
+	wantStatus(t, "draft edit form", r, http.StatusOK)
+	wantContains(t, "draft edit form", r.body, `id="lot-edit-form"`, `name="lot_code" value="NHAP-01"`, `id="lot-delete-form"`)
+	wantNotContains(t, "draft edit form", r.body, `id="correction_reason"`)
+	v := form(draft)
+	v.Set("lot_code", "NHAP-02")
+	wantStatus(t, "draft edit", c.post("/w/lots/"+draft.ID+"/edit", v), http.StatusSeeOther)
+	got, _ := e.db.FindBatch(ctx, draft.ID)
+	if got.LotCode != "NHAP-02" || got.Quantity != 12.5 || got.ProducedOn != "2026-03-01" || len(got.Corrections) != 0 {
+		t.Fatalf("edited draft %+v", got)
+	}
+
+	// Delete: the box must be ticked, the version current.
+	before := entCount(t, e, e.demo.CoopID)
+	r = c.post("/w/lots/"+draft.ID+"/delete", url.Values{"version": {fmt.Sprint(got.Version)}})
+	wantStatus(t, "delete unconfirmed", r, http.StatusUnprocessableEntity)
+	wantContains(t, "delete unconfirmed", r.body, "hãy đánh dấu ô xác nhận để xóa")
+	r = c.post("/w/lots/"+draft.ID+"/delete", url.Values{"version": {"1"}, "confirm_delete": {"yes"}})
+	wantStatus(t, "delete stale", r, http.StatusConflict)
+	entWantUnchanged(t, "refused deletes", e, e.demo.CoopID, before)
+	wantStatus(t, "delete", c.post("/w/lots/"+draft.ID+"/delete", url.Values{"version": {fmt.Sprint(got.Version)}, "confirm_delete": {"yes"}}), http.StatusSeeOther)
+	if _, err := e.db.FindBatch(ctx, draft.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("deleted draft: %v", err)
+	}
+
+	// A published lot: the reason is asked for, the code cannot change.
+	green, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
+	r = c.get("/w/lots/" + green.ID + "/edit")
+	wantContains(t, "published edit form", r.body, `id="correction_reason"`, `id="correction-hint"`, "không đổi được")
+	wantNotContains(t, "published edit form", r.body, `id="lot-delete-form"`, `name="lot_code"`)
+	before = entCount(t, e, e.demo.CoopID)
+	for _, tc := range []struct {
+		name   string
+		change func(url.Values)
+		status int
+		want   string
+	}{
+		{"no reason", func(url.Values) {}, http.StatusUnprocessableEntity, "hãy nêu lý do đính chính"},
+		{"reason too long", func(v url.Values) { v.Set("correction_reason", strings.Repeat("a", 501)) }, http.StatusUnprocessableEntity, "không quá 500 ký tự"},
+		{"quantity not a number", func(v url.Values) { v.Set("quantity", "nhiều"); v.Set("correction_reason", "x") }, http.StatusUnprocessableEntity, "phải là một số"},
+		{"stale form", func(v url.Values) { v.Set("version", "0"); v.Set("correction_reason", "x") }, http.StatusConflict, "đã thay đổi"},
+	} {
+		v := form(green)
+		tc.change(v)
+		r := c.post("/w/lots/"+green.ID+"/edit", v)
+		wantStatus(t, tc.name, r, tc.status)
+		wantContains(t, tc.name, r.body, tc.want)
+		entWantUnchanged(t, tc.name, e, e.demo.CoopID, before)
+	}
+	if again, _ := e.db.FindBatch(ctx, green.ID); again.Version != green.Version {
+		t.Fatalf("refused corrections wrote the lot: version %d → %d", green.Version, again.Version)
+	}
+	r = c.post("/w/lots/"+green.ID+"/delete", url.Values{"version": {fmt.Sprint(green.Version)}, "confirm_delete": {"yes"}})
+	wantStatus(t, "delete published", r, http.StatusConflict)
+	wantContains(t, "delete published", r.body, "Chỉ xóa được lô nháp")
+
+	v = form(green)
+	v.Set("lot_code", "DOI-MA") // ignored: a published lot's code stays
+	v.Set("correction_reason", "Cân lại tại kho")
+	wantStatus(t, "correction", c.post("/w/lots/"+green.ID+"/edit", v), http.StatusSeeOther)
+	got, _ = e.db.FindBatch(ctx, green.ID)
+	if got.LotCode != green.LotCode || got.Quantity != 12.5 || len(got.Corrections) != 1 || got.Corrections[0].Reason != "Cân lại tại kho" {
+		t.Fatalf("corrected lot %+v", got)
+	}
+	r = c.get("/w/lots/" + green.ID)
+	wantContains(t, "lot page", r.body, `id="lot-corrections"`, "số lượng, ngày sản xuất", "Cân lại tại kho")
+
+	// Another enterprise's lot.
+	for _, path := range []string{"/w/lots/" + e.demo.RoastedBatchID + "/edit"} {
+		if r := c.get(path); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+			t.Errorf("GET %s as the coop: %d", path, r.status)
+		}
+	}
+	roasted, _ := e.db.FindBatch(ctx, e.demo.RoastedBatchID)
+	v = form(roasted)
+	v.Set("correction_reason", "x")
+	if r := c.post("/w/lots/"+roasted.ID+"/edit", v); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+		t.Errorf("POST another's lot: %d", r.status)
+	}
+	if again, _ := e.db.FindBatch(ctx, roasted.ID); again.Version != roasted.Version {
+		t.Errorf("another enterprise's lot was written")
+	}
 }

@@ -304,3 +304,13 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// wantNotContains fails if body holds any part.
+func wantNotContains(t testing.TB, what, body string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if strings.Contains(body, p) {
+			t.Errorf("%s: %q should not be in %.800s", what, p, body)
+		}
+	}
+}

@@ -489,3 +489,23 @@ func TestCorrectionShownOnPublicPage(t *testing.T) {
 		t.Fatalf("corrections in the page JSON: %+v", p.Lot.Corrections)
 	}
 }
+
+// The origin plots are drawn with a north arrow and a scale bar, and link
+// to the phone's map application (geo:, latitude first); nothing external.
+func TestPlotMapOnPublicPage(t *testing.T) {
+	e := newEnv(t, demoNow)
+	r := do(t, e.app, "GET", e.lotPage())
+	wantContains(t, r.Body, `class="scalebar" data-metres="`, `class="north"`, `href="geo:12.`, "Mở vị trí trong ứng dụng bản đồ")
+	wantNotContains(t, r.Body, "tile", "openstreetmap", "googleapis")
+	var p struct {
+		Plots []struct {
+			GeoURI string `json:"geo_uri"`
+		} `json:"origin_plots"`
+	}
+	do(t, e.app, "GET", e.lotPage(), "Accept", "application/json").json(t, &p)
+	if len(p.Plots) == 0 || !strings.HasPrefix(p.Plots[0].GeoURI, "geo:12.") {
+		t.Fatalf("plots in JSON %+v", p.Plots)
+	}
+	place := do(t, e.app, "GET", "/d/"+e.demo.PlotGLN)
+	wantContains(t, place.Body, `class="scalebar"`, `href="geo:12.`)
+}

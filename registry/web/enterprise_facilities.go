@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"math"
 	"regexp"
@@ -13,9 +14,9 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/paulmach/orb"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/plotmap"
 	"github.com/tracereg/tracereg/registry/server"
 )
 
@@ -418,12 +419,11 @@ func (w *Web) entFacilityGeoJSON(c *fiber.Ctx) error {
 	return server.SendGeoJSON(c, "plot-"+fac.ID+".geojson", registry.PlotGeoJSON(fac, producer, nil))
 }
 
-// entPlotSVG is a plot's outline projected into an SVG box (after lookup/svg.go).
+// entPlotSVG is a plot drawn for the page: outline, scale bar, and a
+// geo: link (built from numbers only, so safe as a link).
 type entPlotSVG struct {
-	Rings  []string // "points" attribute values
-	Dot    bool     // a point plot: a marker in the middle
-	W, H   int
-	Coords []string // the positions as written, lon, lat
+	plotmap.Map
+	Geo template.URL
 }
 
 const (
@@ -431,54 +431,9 @@ const (
 	entPlotPad         = 12
 )
 
-// outlineOf projects a plot's GeoJSON (WGS84 lon/lat) equirectangularly
-// around its mean latitude, scaled to fit the box, north up.
 func entOutlineOf(geometry string) entPlotSVG {
-	out := entPlotSVG{W: entPlotW, H: entPlotH}
-	if geometry == "" {
-		return out
-	}
-	g, err := registry.ParsePlotGeometry(geometry)
-	if err != nil {
-		return out
-	}
-	var polys orb.MultiPolygon
-	switch x := g.(type) {
-	case orb.Point:
-		out.Dot = true
-		out.Coords = []string{fmt.Sprintf("%.6f, %.6f", x[0], x[1])}
-		return out
-	case orb.Polygon:
-		polys = orb.MultiPolygon{x}
-	case orb.MultiPolygon:
-		polys = x
-	default:
-		return out
-	}
-	b := polys.Bound()
-	k := math.Cos((b.Min[1] + b.Max[1]) / 2 * math.Pi / 180)
-	bw, bh := (b.Max[0]-b.Min[0])*k, b.Max[1]-b.Min[1]
-	if bw <= 0 || bh <= 0 {
-		return out
-	}
-	scale := math.Min((entPlotW-2*entPlotPad)/bw, (entPlotH-2*entPlotPad)/bh)
-	offX, offY := (entPlotW-bw*scale)/2, (entPlotH-bh*scale)/2
-	for _, poly := range polys {
-		for _, ring := range poly {
-			var sb strings.Builder
-			for i, pt := range ring {
-				if i > 0 {
-					sb.WriteByte(' ')
-				}
-				fmt.Fprintf(&sb, "%.1f,%.1f", offX+(pt[0]-b.Min[0])*k*scale, offY+(b.Max[1]-pt[1])*scale)
-				if i < len(ring)-1 && len(out.Coords) < 50 {
-					out.Coords = append(out.Coords, fmt.Sprintf("%.6f, %.6f", pt[0], pt[1]))
-				}
-			}
-			out.Rings = append(out.Rings, sb.String())
-		}
-	}
-	return out
+	m := plotmap.Draw(geometry, entPlotW, entPlotH, entPlotPad)
+	return entPlotSVG{Map: m, Geo: template.URL(m.GeoURI)}
 }
 
 // Hectares shows an area with two decimals in the page's language.

@@ -369,12 +369,14 @@ func TestEnterpriseFacilities(t *testing.T) {
 		t.Errorf("polygon plot %s %v ha", f.Geometry, f.AreaHa)
 	}
 	r = c.get("/w/facilities/" + id)
-	wantContains(t, "plot page", r.body, `id="plot-outline"`, `<polygon class="ent-plot-ring" points="`, "5,5", " ha", "Đủ thông tin EUDR")
+	wantContains(t, "plot page", r.body, `id="plot-outline"`, `<polygon class="ent-plot-ring" points="`, "5,5", " ha", "Đủ thông tin EUDR",
+		`id="plot-scale" data-metres="100"`, ">100 m<", `id="plot-geo"`, `href="geo:12.852055,108.082080"`)
 
 	// A point with its declared area.
 	id = entCreated(t, "point", c.postMultipart("/w/facilities", with("geo_mode", "point", "point_lon", "108.142350", "point_lat", "12.701230", "area_ha", "1,8")))
 	r = c.get("/w/facilities/" + id)
-	wantContains(t, "point page", r.body, `<circle class="ent-plot-dot"`, "1,80 ha")
+	wantContains(t, "point page", r.body, `<circle class="ent-plot-dot"`, "1,80 ha", `href="geo:12.701230,108.142350"`)
+	wantNotContains(t, "point page", r.body, `id="plot-scale"`)
 
 	// A GeoJSON file; a wrong field elsewhere keeps the file.
 	fc := []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[108.081000,12.851000],[108.083160,12.851000],[108.083160,12.853110],[108.081000,12.853110],[108.081000,12.851000]]]}}]}`)

@@ -30,12 +30,6 @@ func init() {
 		w.mountAdminStandards(a)
 		w.mountAdminDemo(a)
 	})
-	addNav(admPrefix+"/enterprises", "adm_nav_enterprises", registry.RoleAdmin)
-	addNav(admPrefix+"/users", "adm_nav_users", registry.RoleAdmin)
-	addNav(admPrefix+"/bodies", "adm_nav_bodies", registry.RoleAdmin)
-	addNav(admPrefix+"/standards", "adm_nav_standards", registry.RoleAdmin)
-	addNav("/dashboard/programme", "adm_nav_programme", registry.RoleAdmin)
-	addNav(admPrefix+"/demo", "adm_nav_demo", registry.RoleAdmin)
 	homes[registry.RoleAdmin] = (*Web).admHome
 }
 

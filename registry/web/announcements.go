@@ -43,7 +43,6 @@ func init() {
 		g.Post("/announcements/:id/withdraw", write, w.annTransition(registry.TransitionWithdraw))
 		g.Post("/announcements/:id/delete", write, w.annDelete)
 	})
-	addNav("/w/announcements", "ann_menu", registry.RoleEnterprise, registry.RoleAdmin, registry.RoleInspector)
 }
 
 // --- list

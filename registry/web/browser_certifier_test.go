@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,7 +28,11 @@ func TestBrowserCertifierSuspends(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("cert-search")),
 		chromedp.SendKeys(chromedp.ID("q"), demoVietGAP),
 		chromedp.Submit(chromedp.ID("cert-search")),
-		chromedp.WaitVisible(chromedp.CSS("#cert-list a")),
+	)
+	// The unfiltered list is on screen before the answer: wait for the answer's first link.
+	get(b, "the search answer lists "+demoVietGAP+" first",
+		chromedp.Poll[bool](`location.search.includes("q=") && document.querySelector("#cert-list a")?.textContent === `+strconv.Quote(demoVietGAP)))
+	b.run("open the certificate",
 		chromedp.Click(chromedp.CSS("#cert-list a")),
 		chromedp.WaitVisible(chromedp.ID("suspend-form")),
 	)

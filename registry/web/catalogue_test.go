@@ -31,10 +31,15 @@ func TestCatalogue(t *testing.T) {
 		}
 		return nil
 	})
-	for _, items := range menus {
-		for _, it := range items {
-			if _, ok := catalogue["vi"][it.Label]; !ok {
-				t.Errorf("menu label %q has no text", it.Label)
+	for _, groups := range menus {
+		for _, g := range groups {
+			if _, ok := catalogue["vi"][g.Label]; g.Label != "" && !ok {
+				t.Errorf("menu group %q has no text", g.Label)
+			}
+			for _, it := range g.Items {
+				if _, ok := catalogue["vi"][it.Label]; !ok {
+					t.Errorf("menu label %q has no text", it.Label)
+				}
 			}
 		}
 	}
@@ -43,9 +48,11 @@ func TestCatalogue(t *testing.T) {
 func TestNavMarksOnlyTheLongestMatch(t *testing.T) {
 	menus := navFor(registry.Actor{UserID: "u", Role: registry.RoleCertifier}, "/w/certificates/new")
 	var active []string
-	for _, it := range menus {
-		if it.Active {
-			active = append(active, it.Href)
+	for _, g := range menus {
+		for _, it := range g.Items {
+			if it.Active {
+				active = append(active, it.Href)
+			}
 		}
 	}
 	if len(active) != 1 || active[0] != "/w/certificates/new" {

@@ -32,8 +32,6 @@ func init() {
 		g.Get("/certificates/:id/document", readers, w.crtDocument)
 		g.Post("/certificates/:id/status", certifier, w.crtDecide)
 	})
-	addNav(crtPath, "crt_nav_list", registry.RoleCertifier)
-	addNav(crtPath+"/new", "crt_nav_issue", registry.RoleCertifier)
 	homes[registry.RoleCertifier] = (*Web).crtHome
 	addMessages(map[string]string{
 		"crt_nav_list": "Chứng nhận đã cấp", "crt_nav_issue": "Cấp chứng nhận",

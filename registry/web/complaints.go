@@ -31,7 +31,6 @@ func init() {
 		g.Post("/complaints/:id/resolve", staff, w.cmpStep(registry.ReportActionResolve))
 		g.Post("/complaints/:id/reopen", staff, w.cmpStep(registry.ReportActionReopen))
 	})
-	addNav(cmpPath, "cmp_nav", registry.RoleInspector, registry.RoleAdmin)
 }
 
 // --- list

@@ -25,10 +25,6 @@ func init() {
 		w.mountEntLots(g, ent)
 		w.mountEntDocuments(g, ent)
 	})
-	addNav(Prefix+"/products", "ent_nav_products", registry.RoleEnterprise)
-	addNav(Prefix+"/facilities", "ent_nav_facilities", registry.RoleEnterprise)
-	addNav(Prefix+"/lots", "ent_nav_lots", registry.RoleEnterprise)
-	addNav(Prefix+"/documents", "ent_nav_documents", registry.RoleEnterprise)
 	homes[registry.RoleEnterprise] = (*Web).entHome
 }
 

@@ -31,7 +31,6 @@ func init() {
 		g.Get("/import/template/:kind", ent, w.impTemplate)
 		g.Post("/import", ent, w.impUpload)
 	})
-	addNav("/w/import", "imp_menu", registry.RoleEnterprise)
 }
 
 func impKind(name string) (bulk.Kind, bool) {

@@ -32,7 +32,6 @@ func init() {
 		g.Post("/inbox/:id/receipt", staff, w.inbReceipt)
 		g.Post("/inbox/:id/reject", staff, w.inbReject)
 	})
-	addNav(inbPath, "inb_nav", registry.RoleInspector, registry.RoleAdmin)
 }
 
 // --- list

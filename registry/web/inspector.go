@@ -27,10 +27,6 @@ func init() {
 		g.Get("/search", staff, w.insSearch)
 		g.Get("/expiring", staff, w.insExpiring)
 	})
-	addNav(Prefix+"/search", "ins_nav_search", registry.RoleInspector, registry.RoleAdmin)
-	addNav(Prefix+"/expiring", "ins_nav_expiring", registry.RoleInspector, registry.RoleAdmin)
-	addNav(crtPath, "ins_nav_certificates", registry.RoleInspector)
-	addNav("/dashboard/programme", "ins_nav_programme", registry.RoleInspector)
 	homes[registry.RoleInspector] = (*Web).insHome
 	addMessages(map[string]string{
 		"ins_nav_search": "Tra cứu", "ins_nav_expiring": "Chứng nhận sắp hết hạn", "ins_nav_certificates": "Chứng nhận",

@@ -38,8 +38,6 @@ func init() {
 		b := g.Group("/benchmark", roles(registry.RoleEnterprise))
 		w.mountPrgBenchmark(b)
 	})
-	addNav(prgPrefix, "prg_nav", registry.RoleAdmin, registry.RoleInspector)
-	addNav(Prefix+"/benchmark", "prg_nav_bench", registry.RoleEnterprise)
 }
 
 // PrgLabel names a registry key (kind of support, funding source, sector,

@@ -29,7 +29,6 @@ func init() {
 		g.Post("/recall/:id/check", staff, w.rclCheck)
 		g.Post("/recall/:id/confirm", staff, w.rclConfirm)
 	})
-	addNav(rclPath, "rcl_nav", registry.RoleInspector, registry.RoleAdmin)
 }
 
 // rclLot is a lot with the names shown beside it.

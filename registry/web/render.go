@@ -31,16 +31,10 @@ type Page struct {
 	Path  string
 	Query url.Values
 	Flash string // message key
-	Nav   []NavItem
+	Nav   []NavGroup
 	Form  *Form
 	Data  any
 	Now   time.Time
-}
-
-// NavItem is one link of the workspace menu.
-type NavItem struct {
-	Href, Label string // Label is a message key
-	Active      bool
 }
 
 // T returns the text of key in the page's language. A missing key shows as

@@ -30,12 +30,20 @@ func TestLabelSheet(t *testing.T) {
 	app, _ := e.mount(lookup.Config{Authorize: allow})
 	r := do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=3&layout=roll")
 	wantStatus(t, r, 200)
-	labelSerials := regexp.MustCompile(`<p>Số ([0-9A-Z]+)</p>`)
+	labelSerials := regexp.MustCompile(`<p class="serial">Số <span>([0-9A-Z]+)</span></p>`)
 	first := labelSerials.FindAllStringSubmatch(r.Body, -1)
 	if len(first) != 3 || first[0][1] == first[1][1] || registry.SerialPosition(first[0][1]) != 0 {
 		t.Fatalf("serials %v: want three different random codes", first)
 	}
 	wantContains(t, r.Body, "/static/lookup/labels-roll.css", "<svg", "Lô "+registry.DemoRoastedLot)
+	// Each label says what it is: product, GTIN, lot and its dates; the
+	// sheet offers printing and a link that reprints the same labels.
+	p, _ := e.db.FindProduct(context.Background(), roasted.ProductID)
+	if n := strings.Count(r.Body, `<p class="name">`+p.NameVI+`</p>`); n != 3 {
+		t.Errorf("%d labels carry the product name, want 3", n)
+	}
+	wantContains(t, r.Body, "GTIN "+p.GTIN, "NSX 10/01/2026", "HSD 10/01/2027", `id="labels-print"`, "/static/lookup/labels.js",
+		`href="/labels/`+roasted.ShortCode+`?from=1&amp;n=3&amp;layout=roll"`, "số thứ tự 1–3")
 	r = do(t, app, "POST", "/labels/"+roasted.ShortCode+"?n=2")
 	second := labelSerials.FindAllStringSubmatch(r.Body, -1)
 	if len(second) != 2 || second[0][1] == first[0][1] || second[0][1] == first[2][1] {
@@ -373,7 +381,7 @@ func TestProductWithoutGTIN(t *testing.T) {
 	app, _ := e.mount(lookup.Config{Authorize: func(*fiber.Ctx, string) error { return nil }})
 	r = do(t, app, "POST", "/labels/"+b.ShortCode+"?n=1")
 	wantStatus(t, r, 200)
-	m := regexp.MustCompile(`<p>Số ([0-9A-Z]{12})</p>`).FindStringSubmatch(r.Body)
+	m := regexp.MustCompile(`<p class="serial">Số <span>([0-9A-Z]{12})</span></p>`).FindStringSubmatch(r.Body)
 	if m == nil {
 		t.Fatalf("no serial code on the label: %.500s", r.Body)
 	}

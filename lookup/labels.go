@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"runtime"
 	"strconv"
@@ -27,10 +28,20 @@ type labelSheet struct {
 	Lang    string
 	T       map[string]string
 	Product string
+	GTIN    string
 	Lot     string
-	Layout  string // a4 or roll
-	Labels  []label
+	// The lot's dates as printed (dd/mm/yyyy).
+	Produced, Harvested, Expires string
+	Layout                       string // a4 or roll
+	Labels                       []label
+	// From is the position of the first label; Reprint prints the same
+	// labels again (GET, same serials).
+	From    int64
+	Reprint string
 }
+
+// Last is the position of the sheet's last label.
+func (s labelSheet) Last() int64 { return s.From + int64(len(s.Labels)) - 1 }
 
 // labels prints a sheet of serialised labels for a lot (by its short code).
 // POST issues n new serials (never reused: an $inc counter in the store);
@@ -65,8 +76,9 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 		return err
 	}
 	var serials []string
+	var from int64
 	if c.Method() == fiber.MethodPost {
-		if _, serials, err = l.cfg.Serials.IssueSerials(c.UserContext(), b.ID, n); err != nil {
+		if from, serials, err = l.cfg.Serials.IssueSerials(c.UserContext(), b.ID, n); err != nil {
 			return err
 		}
 		l.Invalidate(keyLotCode(b.ShortCode))
@@ -74,7 +86,7 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 			l.Invalidate(keyGTINLot(p.GTIN, b.LotCode))
 		}
 	} else {
-		from, err := strconv.ParseInt(c.Query("from"), 10, 64)
+		from, err = strconv.ParseInt(c.Query("from"), 10, 64)
 		issued, ierr := l.cfg.Serials.SerialsIssued(c.UserContext(), b.ID)
 		if ierr != nil {
 			return ierr
@@ -86,7 +98,9 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	sheet := labelSheet{Lang: "vi", T: messages["vi"], Product: p.NameVI, Lot: b.LotCode, Layout: layout, Labels: make([]label, n)}
+	sheet := labelSheet{Lang: "vi", T: messages["vi"], Product: p.NameVI, GTIN: p.GTIN, Lot: b.LotCode, Layout: layout, Labels: make([]label, n),
+		Produced: day("vi", b.ProducedOn), Harvested: day("vi", b.HarvestedOn), Expires: day("vi", b.ExpiresOn), From: from,
+		Reprint: fmt.Sprintf("/labels/%s?from=%d&n=%d&layout=%s", b.ShortCode, from, n, layout)}
 	base := l.base(c)
 	// QR encoding is the slow part: spread it over the cores.
 	var wg sync.WaitGroup

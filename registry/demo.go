@@ -17,7 +17,9 @@ const (
 	DemoBodyCode       = "DEMO-CB"
 	DemoGreenLot       = "GC2025-01"
 	DemoRoastedLot     = "RB2026-01"
-	DemoReceiptNumber  = "01/2026/TBTN-SKHCN"
+	// DemoReceiptNumber is in the default format, and the demo takes its
+	// place in the agency's sequence: the first real notice of 2026 is 2.
+	DemoReceiptNumber = "1/2026/TBTN-SKHCN"
 )
 
 // DemoGTIN returns a demo GTIN-13 with Vietnam's 893 prefix and a computed check digit.
@@ -221,7 +223,16 @@ func (d *demo) load(ctx context.Context) error {
 		Status: AnnReceived, ReceiptNumber: DemoReceiptNumber, ReceiptDate: "2026-01-21"}
 	if _, err := d.findOrCreate(
 		func() (string, error) { return d.findAnnouncement(ctx, ann.EnterpriseID, ann.ReceiptNumber) },
-		func() (string, error) { return ann.ID, s.CreateAnnouncement(ctx, ann) }); err != nil {
+		func() (string, error) {
+			if seq, ok := s.(interface {
+				NextReceiptSequence(ctx context.Context, agency string, year int) (int, error)
+			}); ok {
+				if _, err := seq.NextReceiptSequence(ctx, ann.Agency, 2026); err != nil {
+					return "", err
+				}
+			}
+			return ann.ID, s.CreateAnnouncement(ctx, ann)
+		}); err != nil {
 		return fmt.Errorf("demo announcement: %w", err)
 	}
 	return nil

@@ -34,6 +34,7 @@ func init() {
 		g.Get("/announcements/new", write, w.annNew)
 		g.Post("/announcements", write, w.annCreate)
 		g.Get("/announcements/:id", read, w.annShow)
+		g.Get("/announcements/:id/notice", read, w.annNotice)
 		g.Get("/announcements/:id/edit", write, w.annEdit)
 		g.Post("/announcements/:id/edit", write, w.annUpdate)
 		g.Get("/announcements/:id/documents/:doc", read, w.annDocument)

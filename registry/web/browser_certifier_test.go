@@ -30,8 +30,8 @@ func TestBrowserCertifierSuspends(t *testing.T) {
 		chromedp.Submit(chromedp.ID("cert-search")),
 	)
 	// The unfiltered list is on screen before the answer: wait for the answer's first link.
-	get(b, "the search answer lists "+demoVietGAP+" first",
-		chromedp.Poll[bool](`location.search.includes("q=") && document.querySelector("#cert-list a")?.textContent === `+strconv.Quote(demoVietGAP)))
+	b.waitFor("the search answer lists "+demoVietGAP+" first",
+		`location.search.includes("q=") && document.querySelector("#cert-list a")?.textContent === `+strconv.Quote(demoVietGAP))
 	b.run("open the certificate",
 		chromedp.Click(chromedp.CSS("#cert-list a")),
 		chromedp.WaitVisible(chromedp.ID("suspend-form")),

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tracereg/tracereg/registry"
@@ -85,6 +86,7 @@ func TestBrowserEnterpriseJourney(t *testing.T) {
 	b.shot("enterprise-lot")
 	public := get(b, "public link", chromedp.Evaluate[string](`document.getElementById('public-link').getAttribute('href')`))
 
+	lotURL := get(b, "lot page address", chromedp.Location())
 	b.run("print labels",
 		chromedp.SetValue(chromedp.ID("labels-n"), "4"),
 		chromedp.Submit(chromedp.ID("labels-form")),
@@ -96,7 +98,36 @@ func TestBrowserEnterpriseJourney(t *testing.T) {
 	if sheet := b.text(".sheet"); !strings.Contains(sheet, "GC2026-07") {
 		t.Errorf("label sheet does not show the lot code: %.300q", sheet)
 	}
+	// The QR is at least 25 mm on the printed page (CSS mm: 96 px per inch),
+	// beside the product's name; printing hides the screen's header.
+	media := func(m string) {
+		t.Helper()
+		if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: m}); err != nil {
+			t.Fatalf("emulate media %q: %v", m, err)
+		}
+	}
+	media("print")
+	if mm := get(b, "QR size", chromedp.Evaluate[float64](`document.querySelector('.sheet .label svg').getBoundingClientRect().width * 25.4 / 96`)); mm < 25 {
+		t.Errorf("the printed QR is %.1f mm wide, want at least 25 mm", mm)
+	}
+	if vis := get(b, "sheet header when printed", chromedp.Evaluate[bool](`getComputedStyle(document.getElementById('labels-screen')).display !== 'none'`)); vis {
+		t.Errorf("the sheet's screen header prints")
+	}
+	if name := b.text(".sheet .label .name"); name == "" {
+		t.Errorf("a label without the product name")
+	}
+	media("")
+	b.run("reprint link", chromedp.WaitVisible(chromedp.ID("labels-reprint")), chromedp.WaitVisible(chromedp.ID("labels-print")))
 	b.shot("enterprise-labels")
+	first := get(b, "serials printed", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.sheet .serial span')].map(s => s.textContent)`))
+	// Back on the lot page, a reprint of the same labels.
+	b.run("reprint from the lot page",
+		chromedp.Navigate(lotURL), chromedp.WaitVisible(chromedp.ID("reprint-form")),
+		chromedp.Submit(chromedp.ID("reprint-form")), chromedp.WaitVisible(chromedp.CSS(".sheet .label")))
+	again := get(b, "serials reprinted", chromedp.Evaluate[[]string](`[...document.querySelectorAll('.sheet .serial span')].map(s => s.textContent)`))
+	if strings.Join(again, ",") != strings.Join(first, ",") || len(first) != 4 {
+		t.Errorf("reprint %v, want the serials first printed %v", again, first)
+	}
 
 	if !strings.HasPrefix(public, b.base+"/l/") {
 		t.Fatalf("public link %q is not /l/<code> on %s", public, b.base)

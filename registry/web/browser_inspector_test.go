@@ -25,7 +25,7 @@ func TestBrowserInspectorIssuesNotice(t *testing.T) {
 		chromedp.Click(chromedp.ID("inb-open-"+a.ID)),
 		chromedp.WaitVisible(chromedp.ID("inb-receipt-form")),
 	)
-	if next := b.text("#inb-next-number"); next != "1/2026/TBTN-SKHCN" {
+	if next := b.text("#inb-next-number"); next != "2/2026/TBTN-SKHCN" {
 		t.Errorf("number offered %q", next)
 	}
 	b.shot("inspector-dossier")
@@ -33,15 +33,15 @@ func TestBrowserInspectorIssuesNotice(t *testing.T) {
 		chromedp.Click(chromedp.ID("inb-issue")),
 		chromedp.WaitVisible(chromedp.ID("inb-receipt-number")),
 	)
-	if n := b.text("#inb-receipt-number"); n != "1/2026/TBTN-SKHCN" {
-		t.Errorf("notice number %q, want 1/2026/TBTN-SKHCN", n)
+	if n := b.text("#inb-receipt-number"); n != "2/2026/TBTN-SKHCN" {
+		t.Errorf("notice number %q, want 2/2026/TBTN-SKHCN", n)
 	}
 	if s := b.text("#inb-status"); s != "Đã cấp thông báo tiếp nhận" {
 		t.Errorf("status %q", s)
 	}
 	b.shot("inspector-notice-issued")
 	got := annFind(t, b.env, a.ID)
-	if got.Status != registry.AnnReceived || got.ReceiptNumber != "1/2026/TBTN-SKHCN" || got.ReceiptDate != "2026-03-10" {
+	if got.Status != registry.AnnReceived || got.ReceiptNumber != "2/2026/TBTN-SKHCN" || got.ReceiptDate != "2026-03-10" {
 		t.Errorf("stored: %+v", got)
 	}
 }

@@ -73,8 +73,9 @@ func newBrowser(t *testing.T, wide bool) *browserEnv {
 	return &browserEnv{env: e, ctx: ctx, t: t}
 }
 
-// stepTimeout bounds one group of browser steps.
-const stepTimeout = 60 * time.Second
+// stepTimeout bounds one group of browser steps: a missing element fails
+// in seconds, naming the step (and a screenshot of the page).
+const stepTimeout = 15 * time.Second
 
 // run runs steps, failing the test with what was being done.
 func (b *browserEnv) run(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -98,6 +99,26 @@ func get[T any](b *browserEnv, what string, a chromedp.Action[T]) T {
 		b.t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// waitFor polls js until it is true, across navigations (a page being
+// replaced answers with an error, which only means "not yet").
+func (b *browserEnv) waitFor(what, js string) {
+	b.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.shot("failed-" + strings.ReplaceAll(what, " ", "-"))
+			b.t.Fatalf("%s: not true after %s: %s (last error: %v)", what, stepTimeout, js, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // signIn signs in through the form, as a person would.

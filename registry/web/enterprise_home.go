@@ -1,6 +1,9 @@
 package web
 
 import (
+	"sort"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
@@ -24,6 +27,9 @@ type entHomeData struct {
 	Expiring   []entExpiring
 	Submitted  int
 	NeedsMore  int
+	// Decisions are the agency's answers of the last entDecisionDays days,
+	// newest first: items asked for, notice issued, dossier rejected.
+	Decisions []entDecision
 	// NoEvents are lots with no event yet (of the first entEventCheckLimit lots).
 	NoEvents []*registry.Batch
 	Recalled []*registry.Batch
@@ -31,6 +37,15 @@ type entHomeData struct {
 	UpstreamRecalled []entUpRecall
 	Products         map[string]*registry.Product
 }
+
+// entDecision is one answer of the receiving agency to a dossier.
+type entDecision struct {
+	A      *registry.ConformityAnnouncement
+	Change registry.StatusChange
+}
+
+// entDecisionDays is how long an agency's answer stays on the home page.
+const entDecisionDays = 30
 
 // entUpRecall is a lot and the recalled lot upstream of it.
 type entUpRecall struct {
@@ -84,7 +99,15 @@ func (w *Web) entHome(c *fiber.Ctx) error {
 		case registry.AnnNeedsMore:
 			d.NeedsMore++
 		}
+		if n := len(a.History); n > 0 {
+			last := a.History[n-1]
+			decided := last.Status == registry.AnnNeedsMore || last.Status == registry.AnnReceived || last.Status == registry.AnnRejected
+			if decided && last.Status == a.Status && now.Sub(last.At) <= entDecisionDays*24*time.Hour {
+				d.Decisions = append(d.Decisions, entDecision{A: a, Change: last})
+			}
+		}
 	}
+	sort.SliceStable(d.Decisions, func(i, j int) bool { return d.Decisions[i].Change.At.After(d.Decisions[j].Change.At) })
 	lots, err := entScanAll(func(p registry.Page) ([]*registry.Batch, string, error) {
 		return w.store.ListBatches(x, registry.BatchFilter{EnterpriseID: id, Page: p})
 	})

@@ -470,6 +470,8 @@ type entLotData struct {
 	QRPath     string // path of the QR image without extension
 	GS1QRPath  string
 	LabelsPath string
+	// LabelsIssued is how many labels (serials) were printed so far.
+	LabelsIssued int64
 }
 
 func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) error {
@@ -549,6 +551,11 @@ func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) e
 	d.PublicURL = base + "/l/" + b.ShortCode
 	d.QRPath = "/qr/l/" + b.ShortCode
 	d.LabelsPath = "/labels/" + b.ShortCode
+	if ss, ok := w.store.(registry.SerialService); ok {
+		if d.LabelsIssued, err = ss.SerialsIssued(x, b.ID); err != nil {
+			return err
+		}
+	}
 	if d.Product.GTIN != "" {
 		if err := gs1.ValidateLot(b.LotCode); err == nil {
 			path := gs1.DigitalLink{GTIN: d.Product.GTIN, Lot: b.LotCode}.Path()
@@ -564,6 +571,10 @@ func (w *Web) entLotView(c *fiber.Ctx, b *registry.Batch, f *Form, status int) e
 		f.Set("unit", b.Unit)
 		f.Set("n", "10")
 		f.Set("layout", "a4")
+	}
+	if d.LabelsIssued > 0 {
+		f.Set("reprint_from", "1")
+		f.Set("reprint_n", strconv.FormatInt(min(d.LabelsIssued, registry.MaxSerialsPerSheet), 10))
 	}
 	p.Form, p.Data = f, d
 	return w.render(c, status, p)

@@ -143,7 +143,7 @@ func TestInboxIssueReceipt(t *testing.T) {
 	page := c.get("/w/inbox/" + a1.ID)
 	wantStatus(t, "dossier", page, http.StatusOK)
 	wantContains(t, "dossier", page.body, `id="inb-receipt-form"`, `id="inb-missing-form"`, `id="inb-reject-form"`,
-		`value="2026-03-10"`, `id="inb-next-number">1/2026/TBTN-SKHCN`)
+		`value="2026-03-10"`, `id="inb-next-number">2/2026/TBTN-SKHCN`)
 	var numbers []string
 	for _, a := range []*registry.ConformityAnnouncement{a1, a2} {
 		c.get("/w/inbox/" + a.ID)
@@ -161,8 +161,9 @@ func TestInboxIssueReceipt(t *testing.T) {
 		}
 		numbers = append(numbers, m[1])
 	}
-	if numbers[0] != "1/2026/TBTN-SKHCN" || numbers[1] != "2/2026/TBTN-SKHCN" {
-		t.Errorf("numbers %q, want 1/2026/TBTN-SKHCN then 2/2026/TBTN-SKHCN", numbers)
+	// The demo's notice is number 1 of 2026.
+	if numbers[0] != "2/2026/TBTN-SKHCN" || numbers[1] != "3/2026/TBTN-SKHCN" {
+		t.Errorf("numbers %q, want 2/2026/TBTN-SKHCN then 3/2026/TBTN-SKHCN", numbers)
 	}
 	list := c.get("/w/inbox")
 	if strings.Contains(list.body, a1.ID) {
@@ -258,9 +259,9 @@ func TestInboxBadInput(t *testing.T) {
 			t.Fatalf("%s changed the dossier: %+v", tc.name, got)
 		}
 	}
-	// No number was taken by the refused notices: the next one is still 1.
+	// No number was taken by the refused notices: the next one is still 2 (the demo's is 1).
 	page := c.get("/w/inbox/" + a.ID)
-	wantContains(t, "preview", page.body, `id="inb-next-number">1/2026/TBTN-SKHCN`)
+	wantContains(t, "preview", page.body, `id="inb-next-number">2/2026/TBTN-SKHCN`)
 
 	// Stale: the enterprise withdrew... no: someone asked for missing items meanwhile.
 	c.get("/w/inbox/" + a.ID)
@@ -317,14 +318,14 @@ func TestInboxReceiptSkipsATakenNumber(t *testing.T) {
 	e := newEnv(t)
 	first, a := inbSubmitted(t, e), inbSubmitted(t, e)
 	if _, err := e.db.TransitionAnnouncement(context.Background(), first.ID, first.Version,
-		registry.IssueReceipt("1/2026/TBTN-SKHCN", "2026-03-10")); err != nil {
+		registry.IssueReceipt("2/2026/TBTN-SKHCN", "2026-03-10")); err != nil {
 		t.Fatal(err)
 	}
 	c := e.as(asInspector)
 	c.get("/w/inbox/" + a.ID)
 	res := c.post("/w/inbox/"+a.ID+"/receipt", url.Values{"version": inbVersionOf(a), "receipt_date": {"2026-03-10"}})
 	wantStatus(t, "issue", res, http.StatusSeeOther)
-	if got := annFind(t, e, a.ID); got.ReceiptNumber != "2/2026/TBTN-SKHCN" {
-		t.Errorf("number %q, want 2/2026/TBTN-SKHCN", got.ReceiptNumber)
+	if got := annFind(t, e, a.ID); got.ReceiptNumber != "3/2026/TBTN-SKHCN" {
+		t.Errorf("number %q, want 3/2026/TBTN-SKHCN (2 was taken by hand, 1 by the demo)", got.ReceiptNumber)
 	}
 }

@@ -2,8 +2,11 @@ package web_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/url"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -48,4 +51,35 @@ func TestBrowserMenusFit(t *testing.T) {
 			b.run(what+": sign out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("login-form")))
 		}
 	}
+}
+
+// TestBrowserNoticePrints: the notice of receipt printed from the browser
+// (print media) shows the notice alone: no header, menu, footer or buttons.
+func TestBrowserNoticePrints(t *testing.T) {
+	b := newBrowser(t, true)
+	a := inbSubmitted(t, b.env)
+	staff := b.as(asInspector)
+	staff.get("/w/inbox/" + a.ID)
+	wantStatus(t, "issue", staff.post("/w/inbox/"+a.ID+"/receipt", url.Values{"version": inbVersionOf(a), "receipt_date": {"2026-03-10"}}), http.StatusSeeOther)
+
+	b.signIn(asCoop)
+	b.run("the notice", chromedp.Navigate(b.base+"/w/announcements/"+a.ID+"/notice"), chromedp.WaitVisible(chromedp.ID("notice")))
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown := get(b, "what prints", chromedp.Evaluate[map[string]bool](`Object.fromEntries(["header.top", "#menu", "footer", "#notice-print", "#notice"].map(s => {
+		const el = document.querySelector(s); return [s, !!el && getComputedStyle(el).display !== "none" && el.getBoundingClientRect().height > 0];
+	}))`))
+	for _, sel := range []string{"header.top", "#menu", "footer", "#notice-print"} {
+		if shown[sel] {
+			t.Errorf("%s prints with the notice", sel)
+		}
+	}
+	if !shown["#notice"] {
+		t.Errorf("the notice itself does not print")
+	}
+	if n := b.text("#notice-number"); n == "" {
+		t.Errorf("the printed notice has no number")
+	}
+	b.shot("notice-print")
 }

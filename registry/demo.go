@@ -20,6 +20,9 @@ const (
 	// DemoReceiptNumber is in the default format, and the demo takes its
 	// place in the agency's sequence: the first real notice of 2026 is 2.
 	DemoReceiptNumber = "1/2026/TBTN-SKHCN"
+	// DemoLegacyReceiptNumber is the number demos seeded before had: a
+	// store holding it has its demo announcement already.
+	DemoLegacyReceiptNumber = "01/2026/TBTN-SKHCN"
 )
 
 // DemoGTIN returns a demo GTIN-13 with Vietnam's 893 prefix and a computed check digit.
@@ -297,7 +300,7 @@ func (d *demo) findAnnouncement(ctx context.Context, enterpriseID, receipt strin
 		return "", err
 	}
 	for _, a := range list {
-		if a.ReceiptNumber == receipt {
+		if a.ReceiptNumber == receipt || receipt == DemoReceiptNumber && a.ReceiptNumber == DemoLegacyReceiptNumber {
 			return a.ID, nil
 		}
 	}

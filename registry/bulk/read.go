@@ -55,24 +55,32 @@ type Kind struct {
 	Name      string // "batches" or "events"
 	Columns   []string
 	ColumnsVI []string
-	headings  map[string]string
-	jsonOf    func(map[string]string) ([]byte, error)
+	// OtherColumns (and their Vietnamese headings) are accepted but not
+	// in the template: the record IDs a system may send.
+	OtherColumns, OtherColumnsVI []string
+	headings                     map[string]string
+	jsonOf                       func(map[string]string) ([]byte, error)
 }
 
 // Column headings, English first; Vietnamese headings are accepted too.
 var (
+	// The template's columns are the ones people fill in: codes and names
+	// they know (refs.go). The ID columns are accepted too, for systems.
 	Batches = newKind("batches",
-		[]string{"idempotency_key", "enterprise_id", "product_id", "lot_code", "quantity", "unit", "produced_on", "harvested_on",
-			"expires_on", "facility_id", "source_plot_ids", "certificate_ids", "dds_reference", "status"},
-		[]string{"Khóa chống trùng", "Mã doanh nghiệp", "Mã sản phẩm", "Mã lô", "Số lượng", "Đơn vị", "Ngày sản xuất", "Ngày thu hoạch",
-			"Hạn sử dụng", "Mã cơ sở", "Thửa đất nguồn", "Chứng nhận", "Số DDS", "Trạng thái"},
-		csvJSON([]string{"quantity"}, []string{"source_plot_ids", "certificate_ids"}, nil))
+		[]string{"idempotency_key", "enterprise_tax_code", "product", "lot_code", "quantity", "unit", "produced_on", "harvested_on",
+			"expires_on", "facility", "source_plots", "certificate_numbers", "dds_reference", "status"},
+		[]string{"Khóa chống trùng", "Mã số thuế", "Sản phẩm", "Mã lô", "Số lượng", "Đơn vị", "Ngày sản xuất", "Ngày thu hoạch",
+			"Hạn sử dụng", "Nơi sản xuất", "Vùng trồng", "Số chứng nhận", "Số DDS", "Trạng thái"},
+		csvJSON([]string{"quantity"}, []string{"source_plot_ids", "certificate_ids", "source_plots", "certificate_numbers"}, nil)).
+		alsoAccepts([]string{"enterprise_id", "product_id", "facility_id", "source_plot_ids", "certificate_ids"},
+			[]string{"Mã doanh nghiệp", "Mã sản phẩm", "Mã cơ sở", "Thửa đất nguồn", "Chứng nhận"})
 	Events = newKind("events",
-		[]string{"idempotency_key", "enterprise_id", "kind", "event_time", "event_time_zone", "business_step", "disposition",
-			"facility_id", "batches", "inputs", "outputs", "counterparty_tax_code", "note"},
-		[]string{"Khóa chống trùng", "Mã doanh nghiệp", "Loại sự kiện", "Thời điểm", "Múi giờ", "Bước nghiệp vụ", "Tình trạng",
-			"Mã cơ sở", "Lô hàng", "Đầu vào", "Đầu ra", "MST đối tác", "Ghi chú"},
-		csvJSON(nil, nil, []string{"batches", "inputs", "outputs"}))
+		[]string{"idempotency_key", "enterprise_tax_code", "kind", "event_time", "event_time_zone", "business_step", "disposition",
+			"facility", "batches", "inputs", "outputs", "counterparty_tax_code", "note"},
+		[]string{"Khóa chống trùng", "Mã số thuế", "Loại sự kiện", "Thời điểm", "Múi giờ", "Bước nghiệp vụ", "Tình trạng",
+			"Nơi diễn ra", "Lô hàng", "Đầu vào", "Đầu ra", "MST đối tác", "Ghi chú"},
+		csvJSON(nil, nil, []string{"batches", "inputs", "outputs"})).
+		alsoAccepts([]string{"enterprise_id", "facility_id"}, []string{"Mã doanh nghiệp", "Mã cơ sở"})
 )
 
 func newKind(name string, en, vi []string, jsonOf func(map[string]string) ([]byte, error)) Kind {
@@ -82,6 +90,16 @@ func newKind(name string, en, vi []string, jsonOf func(map[string]string) ([]byt
 		m[strings.ToLower(vi[i])] = en[i]
 	}
 	return Kind{Name: name, Columns: en, ColumnsVI: vi, headings: m, jsonOf: jsonOf}
+}
+
+// alsoAccepts adds columns a CSV may have that the template leaves out.
+func (k Kind) alsoAccepts(en, vi []string) Kind {
+	k.OtherColumns, k.OtherColumnsVI = en, vi
+	for i := range en {
+		k.headings[en[i]] = en[i]
+		k.headings[strings.ToLower(vi[i])] = en[i]
+	}
+	return k
 }
 
 // Template is the kind's CSV template: a UTF-8 byte order mark (so

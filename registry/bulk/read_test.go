@@ -16,7 +16,7 @@ func TestReadCSVWithVietnameseHeadings(t *testing.T) {
 	if in.Mode != ModeEach || in.Len() != 2 {
 		t.Fatalf("mode %q rows %d", in.Mode, in.Len())
 	}
-	if got := string(in.rows[0]); !strings.Contains(got, `"quantity":12.5`) || !strings.Contains(got, `"source_plot_ids":["a","b"]`) {
+	if got := string(in.rows[0]); !strings.Contains(got, `"quantity":12.5`) || !strings.Contains(got, `"source_plots":["a","b"]`) {
 		t.Errorf("row 1: %s", got)
 	}
 	if in.errs[1] == nil {

@@ -83,6 +83,9 @@ func (r *Report) Err() error {
 
 // Store is what an import reads and writes.
 type Store interface {
+	registry.EnterpriseService
+	registry.FacilityService
+	registry.CertificateService
 	registry.ProductService
 	registry.BatchService
 	registry.IdempotencyService
@@ -139,6 +142,12 @@ type batchRow struct {
 	CertificateIDs []string      `json:"certificate_ids"`
 	DDSReference   string        `json:"dds_reference"`
 	Status         string        `json:"status"`
+	// What people type instead of IDs (see refs).
+	EnterpriseTaxCode  string   `json:"enterprise_tax_code"`
+	Product            string   `json:"product"`
+	Facility           string   `json:"facility"`
+	SourcePlots        []string `json:"source_plots"`
+	CertificateNumbers []string `json:"certificate_numbers"`
 }
 
 // eventRow is one row of an event import: an event and its idempotency key.
@@ -156,6 +165,10 @@ type eventRow struct {
 	Outputs             []registry.Quantity `json:"outputs"`
 	CounterpartyTaxCode string              `json:"counterparty_tax_code"`
 	Note                string              `json:"note"`
+	// What people type instead of IDs (see refs); lots may be written by
+	// code in batches, inputs and outputs.
+	EnterpriseTaxCode string `json:"enterprise_tax_code"`
+	Facility          string `json:"facility"`
 }
 
 // ownEnterprise fills a row's blank enterprise with the enterprise user's own.
@@ -178,6 +191,7 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 	batches := make([]*registry.Batch, len(in.rows))
 	keys := make([]string, len(in.rows))
 	lots := map[string]int{}
+	names := newRefs(im.Store)
 	// Validate every row first.
 	for i, raw := range in.rows {
 		rep.Rows[i] = RowResult{Row: i + 1, Status: RowFailed}
@@ -190,11 +204,15 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 			b := &registry.Batch{EnterpriseID: row.EnterpriseID, ProductID: row.ProductID, LotCode: row.LotCode, Quantity: row.Quantity, Unit: row.Unit,
 				ProducedOn: row.ProducedOn, HarvestedOn: row.HarvestedOn, ExpiresOn: row.ExpiresOn, FacilityID: row.FacilityID,
 				SourcePlotIDs: row.SourcePlotIDs, CertificateIDs: row.CertificateIDs, DDSReference: row.DDSReference, Status: row.Status}
-			ownEnterprise(me, &b.EnterpriseID)
+			if err = names.batch(ctx, me, &row, b); hard(err) {
+				return nil, err
+			}
 			if b.Status == "" {
 				b.Status = registry.BatchPublished
 			}
-			err = im.checkBatchRow(ctx, me, b, row.IdempotencyKey, lots, i)
+			if err == nil {
+				err = im.checkBatchRow(ctx, me, b, row.IdempotencyKey, lots, i)
+			}
 			batches[i] = b
 			keys[i] = row.IdempotencyKey
 		}
@@ -520,6 +538,7 @@ func (im *Importer) Events(ctx context.Context, me registry.Actor, in *Input) (*
 	defer rep.count()
 	var events []*registry.TraceEvent
 	var rowOf []int
+	names := newRefs(im.Store)
 	for i, raw := range in.rows {
 		rep.Rows[i] = RowResult{Row: i + 1, Status: RowFailed}
 		err := in.errs[i]
@@ -528,7 +547,14 @@ func (im *Importer) Events(ctx context.Context, me registry.Actor, in *Input) (*
 			err = decodeRow(raw, &row)
 		}
 		if err == nil {
-			ownEnterprise(me, &row.EnterpriseID)
+			if row.EventTimeZone == "" && !row.EventTime.IsZero() {
+				row.EventTimeZone = zoneOf(row.EventTime) // the time's own offset, as written
+			}
+			if err = names.event(ctx, me, &row); hard(err) {
+				return nil, err
+			}
+		}
+		if err == nil {
 			err = registry.Authorize(me, registry.ActCreate, registry.Resource{Kind: registry.KindEvent, EnterpriseID: row.EnterpriseID})
 			if registry.ErrorCode(err) == registry.ENOTFOUND {
 				err = fieldErr("enterprise_id", "exists", "refers to an enterprise you cannot write to", "tham chiếu tới doanh nghiệp bạn không được ghi")
@@ -590,4 +616,14 @@ func (im *Importer) Events(ctx context.Context, me registry.Actor, in *Input) (*
 		}
 	}
 	return rep, nil
+}
+
+// zoneOf is t's UTC offset as EPCIS writes it: +07:00.
+func zoneOf(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, off/3600, off%3600/60)
 }

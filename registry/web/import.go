@@ -10,6 +10,7 @@ import (
 	"context"
 	"io"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -43,10 +44,12 @@ func impKind(name string) (bulk.Kind, bool) {
 	return bulk.Kind{}, false
 }
 
-type impRef struct{ ID, Label string }
+// impRef is a record as the file names it: Code is what to write.
+type impRef struct{ Code, Label string }
 
 type impData struct {
 	Products []impRef
+	Plots    []impRef
 	Lots     []impRef
 	Report   *bulk.Report
 	Kind     string
@@ -65,19 +68,35 @@ func (w *Web) impData(c *fiber.Ctx, lang string) (*impData, error) {
 	names := map[string]string{}
 	for _, pr := range products {
 		names[pr.ID] = pr.NameVI
-		d.Products = append(d.Products, impRef{ID: pr.ID, Label: pr.NameVI})
+		code := pr.GTIN
+		if code == "" {
+			code = pr.ShortCode
+		}
+		d.Products = append(d.Products, impRef{Code: code, Label: pr.NameVI})
 	}
 	lots, _, err := w.store.ListBatches(ctx(c), registry.BatchFilter{EnterpriseID: me.EnterpriseID, Page: registry.Page{Limit: registry.MaxPageLimit}})
 	if err != nil {
 		return nil, err
 	}
 	for _, b := range lots {
-		d.Lots = append(d.Lots, impRef{ID: b.ID, Label: b.LotCode + " · " + names[b.ProductID]})
+		d.Lots = append(d.Lots, impRef{Code: b.LotCode, Label: names[b.ProductID]})
+	}
+	facilities, _, err := w.store.ListFacilities(ctx(c), registry.FacilityFilter{EnterpriseID: me.EnterpriseID, Page: registry.Page{Limit: registry.MaxPageLimit}})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range facilities {
+		code := f.Code
+		if code == "" {
+			code = f.Name
+		}
+		d.Plots = append(d.Plots, impRef{Code: code, Label: f.Name})
 	}
 	for _, k := range []bulk.Kind{bulk.Batches, bulk.Events} {
-		for i, col := range k.Columns {
+		cols, vi := append(slices.Clone(k.Columns), k.OtherColumns...), append(slices.Clone(k.ColumnsVI), k.OtherColumnsVI...)
+		for i, col := range cols {
 			if lang == "vi" {
-				d.Columns[col] = k.ColumnsVI[i]
+				d.Columns[col] = vi[i]
 			} else {
 				d.Columns[col] = col
 			}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -45,7 +46,7 @@ func TestImpLotsFromTheTemplate(t *testing.T) {
 	prod := annProduct(t, e, e.demo.CoopID)
 	page := c.get("/w/import")
 	wantStatus(t, "import page", page, http.StatusOK)
-	wantContains(t, "import page", page.body, `id="imp-form"`, `enctype="multipart/form-data"`, prod.ID, "/w/import/template/batches")
+	wantContains(t, "import page", page.body, `id="imp-form"`, `enctype="multipart/form-data"`, "<code>"+cmp.Or(prod.GTIN, prod.ShortCode)+"</code>", `id="imp-plots"`, "/w/import/template/batches")
 	tpl := c.get("/w/import/template/batches")
 	wantStatus(t, "template", tpl, http.StatusOK)
 	if !strings.Contains(tpl.header.Get("Content-Type"), "text/csv") || !strings.Contains(tpl.body, "Mã lô") {
@@ -87,7 +88,7 @@ func TestImpLotsFromTheTemplate(t *testing.T) {
 	res = impPost(c, "batches", "all-or-nothing", "lots.csv", bad)
 	wantStatus(t, "bad rows", res, http.StatusUnprocessableEntity)
 	wantContains(t, "bad rows", res.body, `id="imp-rejected"`, "3 trên 4 dòng bị lỗi", `data-row="2"`, `data-row="3"`, `data-row="4"`,
-		"Số lượng", "Mã sản phẩm", "phải là số", "tham chiếu tới sản phẩm không tồn tại hoặc thuộc doanh nghiệp khác", "Hợp lệ, chưa ghi")
+		"Số lượng", "<td>Sản phẩm</td>", "phải là số", "không có sản phẩm nào của doanh nghiệp mang GTIN, mã hoặc tên", "Hợp lệ, chưa ghi")
 	if n := impLots(t, e, e.demo.CoopID); n != n0+2 {
 		t.Fatalf("an all-or-nothing import with bad rows wrote %d lots", n-n0-2)
 	}
@@ -215,5 +216,101 @@ func TestImpAuthorization(t *testing.T) {
 	}
 	if _, err := e.db.FindBatchByLot(context.Background(), prod.ID, "AUTH-1"); registry.ErrorCode(err) != registry.ENOTFOUND {
 		t.Fatalf("a refused import wrote the lot: %v", err)
+	}
+}
+
+// impRowErrors is the report's messages of one row.
+func impRowErrors(body string, row int) string {
+	var out []string
+	for _, tr := range strings.Split(body, "<tr") {
+		if strings.Contains(tr, fmt.Sprintf(`class="imp-failed" data-row="%d"`, row)) {
+			out = append(out, tr)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestImpByCodesPeopleKnow: lots and events are imported with the tax code,
+// a product's GTIN or name, a plot's code, a certificate number and lot
+// codes; each unknown or ambiguous one is a row error naming the column.
+func TestImpByCodesPeopleKnow(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	coop, _ := e.db.FindEnterpriseByTaxCode(ctx, registry.DemoCoopTaxCode)
+	green, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
+	prod, _ := e.db.FindProduct(ctx, green.ProductID)
+	twin := func(name string) {
+		p := &registry.Product{EnterpriseID: coop.ID, NameVI: name, Category: "honey"}
+		if err := e.db.CreateProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	twin("Mật ong hoa cà phê")
+	twin("Mật ong hoa cà phê")
+	heading := "Khóa chống trùng,Mã số thuế,Sản phẩm,Mã lô,Số lượng,Đơn vị,Ngày sản xuất,Vùng trồng,Số chứng nhận\n"
+	rows := []string{
+		fmt.Sprintf("c1,%s,%s,CODE-1,100,kg,2026-02-01,EATIEU-A,VG-DEMO-2025-0117", registry.DemoCoopTaxCode, prod.GTIN),
+		"c2,,ca phe nhan robusta ea tieu,CODE-2,50,kg,,\"eatieu-a;Vườn cà phê Ea Tiêu B (1,8 ha)\",", // by name, marks and case aside
+		fmt.Sprintf("c3,%s,%s,CODE-3,1,kg,,,", registry.DemoRoasterTaxCode, prod.GTIN),               // another enterprise's tax code
+		"c4,,Mật ong hoa cà phê,CODE-4,1,kg,,,",                                                      // two products have this name
+		"c5,,Không có sản phẩm này,CODE-5,1,kg,,KHONG-CO,SO-KHONG-CO",                                // nothing by these names
+	}
+	res := impPost(c, "batches", "each", "codes.csv", "\ufeff"+heading+strings.Join(rows, "\n")+"\n")
+	wantStatus(t, "import by codes", res, http.StatusOK)
+	for row, want := range map[int][]string{
+		3: {"không phải mã số thuế của doanh nghiệp bạn"},
+		4: {"có 2 sản phẩm của doanh nghiệp mang tên", "hãy ghi GTIN hoặc mã sản phẩm"},
+		5: {"không có sản phẩm nào của doanh nghiệp mang GTIN, mã hoặc tên"},
+	} {
+		wantContains(t, fmt.Sprintf("row %d", row), impRowErrors(res.body, row), want...)
+	}
+	if errs := impRowErrors(res.body, 1) + impRowErrors(res.body, 2); errs != "" {
+		t.Fatalf("rows by code failed: %s", errs)
+	}
+	one, err := e.db.FindBatchByLot(ctx, prod.ID, "CODE-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plots, _ := entPlots(t, e, coop.ID)
+	certs, _ := e.db.FindCertificatesByNumber(ctx, "VG-DEMO-2025-0117")
+	if len(one.SourcePlotIDs) != 1 || one.SourcePlotIDs[0] != plots[0].ID && one.SourcePlotIDs[0] != plots[1].ID ||
+		len(one.CertificateIDs) != 1 || one.CertificateIDs[0] != certs[0].ID || one.EnterpriseID != coop.ID {
+		t.Fatalf("lot by codes %+v", one)
+	}
+	two, err := e.db.FindBatchByLot(ctx, prod.ID, "CODE-2")
+	if err != nil || len(two.SourcePlotIDs) != 2 {
+		t.Fatalf("lot by names %+v %v", two, err)
+	}
+	// A plot that is not there, a certificate the coop does not hold.
+	res = impPost(c, "batches", "each", "codes2.csv", "\ufeff"+heading+
+		fmt.Sprintf("d1,,%s,CODE-6,1,kg,,KHONG-CO,SO-KHONG-CO\n", prod.GTIN))
+	wantContains(t, "unknown plot and certificate", impRowErrors(res.body, 1), "không có thửa đất nào của doanh nghiệp mang mã hoặc tên", "doanh nghiệp không có chứng nhận số")
+
+	// Events name lots by code; a code two products share needs GTIN/lot.
+	other := &registry.Product{EnterpriseID: coop.ID, NameVI: "Cà phê khác", Category: "coffee"}
+	if err := e.db.CreateProduct(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.CreateBatch(ctx, &registry.Batch{EnterpriseID: coop.ID, ProductID: other.ID, LotCode: "CODE-1", Quantity: 1, Unit: "kg"}); err != nil {
+		t.Fatal(err)
+	}
+	evHeading := "Khóa chống trùng,Loại sự kiện,Thời điểm,Bước nghiệp vụ,Nơi diễn ra,Lô hàng\n"
+	evs := "e1,object,2026-02-02T08:00:00+07:00,storing,EATIEU-A,CODE-2:50:kg\n" +
+		"e2,object,2026-02-02T09:00:00+07:00,storing,,CODE-1:10:kg\n" +
+		fmt.Sprintf("e3,object,2026-02-02T10:00:00+07:00,storing,,%s/CODE-1:10:kg\n", prod.GTIN) +
+		"e4,object,2026-02-02T11:00:00+07:00,storing,,KHONG-CO:1:kg\n"
+	res = impPost(c, "events", "each", "events.csv", "\ufeff"+evHeading+evs)
+	wantStatus(t, "events by code", res, http.StatusOK)
+	wantContains(t, "ambiguous lot", impRowErrors(res.body, 2), "nhiều sản phẩm của doanh nghiệp có lô", "GTIN/mã lô")
+	wantContains(t, "unknown lot", impRowErrors(res.body, 4), "không có lô nào của doanh nghiệp mang mã")
+	if errs := impRowErrors(res.body, 1) + impRowErrors(res.body, 3); errs != "" {
+		t.Fatalf("events by code failed: %s", errs)
+	}
+	if n := impEvents(t, e, two.ID); n != 1 {
+		t.Errorf("lot CODE-2 has %d events, want 1", n)
+	}
+	if n := impEvents(t, e, one.ID); n != 1 {
+		t.Errorf("lot CODE-1 (by GTIN/lot) has %d events, want 1", n)
 	}
 }

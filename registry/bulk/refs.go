@@ -15,7 +15,7 @@ import (
 // or name, a certificate number, a lot code. Each is looked up within the
 // row's enterprise only (through indexes), and an unknown or ambiguous one
 // is a row error saying which. One import looks each value up once.
-type refs struct {
+type Refs struct {
 	store Store
 	memo  map[string]refAnswer
 }
@@ -25,12 +25,16 @@ type refAnswer struct {
 	err error
 }
 
-func newRefs(s Store) *refs { return &refs{store: s, memo: map[string]refAnswer{}} }
+// NewRefs is a resolver over s; it remembers what it found, so use one per
+// request or import.
+func NewRefs(s Store) *Refs { return &Refs{store: s, memo: map[string]refAnswer{}} }
+
+func newRefs(s Store) *Refs { return NewRefs(s) }
 
 // maxNamePages bounds the pages of a name search read to find exact matches.
 const maxNamePages = 5
 
-func (r *refs) once(key string, find func() (string, error)) (string, error) {
+func (r *Refs) once(key string, find func() (string, error)) (string, error) {
 	if a, ok := r.memo[key]; ok {
 		return a.id, a.err
 	}
@@ -46,7 +50,7 @@ func sameText(typed, stored string) bool {
 }
 
 // enterprise resolves a tax code; an enterprise user may name only its own.
-func (r *refs) enterprise(ctx context.Context, me registry.Actor, field, taxCode string) (string, error) {
+func (r *Refs) enterprise(ctx context.Context, me registry.Actor, field, taxCode string) (string, error) {
 	id, err := r.once("e\x00"+taxCode, func() (string, error) {
 		if !registry.ValidTaxCode(taxCode) {
 			return "", fieldErr(field, "tax_code", "must be 10 digits, or 10 digits, a dash and 3 digits", "phải gồm 10 chữ số, hoặc 10 chữ số, dấu gạch ngang và 3 chữ số")
@@ -68,7 +72,7 @@ func (r *refs) enterprise(ctx context.Context, me registry.Actor, field, taxCode
 
 // product resolves a GTIN, a product's short code or its name (Vietnamese
 // or English) among the enterprise's products.
-func (r *refs) product(ctx context.Context, enterpriseID, field, text string) (string, error) {
+func (r *Refs) product(ctx context.Context, enterpriseID, field, text string) (string, error) {
 	return r.once("p\x00"+enterpriseID+"\x00"+text, func() (string, error) {
 		notFound := fieldErr(field, "exists", fmt.Sprintf("none of your products has the GTIN, code or name %q", text),
 			fmt.Sprintf("không có sản phẩm nào của doanh nghiệp mang GTIN, mã hoặc tên %q", text))
@@ -130,7 +134,7 @@ func (r *refs) product(ctx context.Context, enterpriseID, field, text string) (s
 
 // facility resolves a facility's code or name among the enterprise's
 // facilities; plot limits it to farm plots.
-func (r *refs) facility(ctx context.Context, enterpriseID, field, text string, plot bool) (string, error) {
+func (r *Refs) facility(ctx context.Context, enterpriseID, field, text string, plot bool) (string, error) {
 	return r.once(fmt.Sprintf("f\x00%s\x00%t\x00%s", enterpriseID, plot, text), func() (string, error) {
 		what, whatVI := "place", "địa điểm"
 		f := registry.FacilityFilter{EnterpriseID: enterpriseID, Text: text, Page: registry.Page{Limit: registry.MaxPageLimit}}
@@ -178,8 +182,8 @@ func (r *refs) facility(ctx context.Context, enterpriseID, field, text string, p
 	})
 }
 
-// certificate resolves a certificate number held by the enterprise.
-func (r *refs) certificate(ctx context.Context, enterpriseID, field, number string) (string, error) {
+// Certificate resolves a certificate number (or ID) held by the enterprise.
+func (r *Refs) Certificate(ctx context.Context, enterpriseID, field, number string) (string, error) {
 	return r.once("c\x00"+enterpriseID+"\x00"+number, func() (string, error) {
 		if registry.ValidID(number) {
 			c, err := r.store.FindCertificate(ctx, number)
@@ -212,10 +216,21 @@ func (r *refs) certificate(ctx context.Context, enterpriseID, field, number stri
 	})
 }
 
-// lot resolves a lot written as its code (among the enterprise's lots) or
+// Lot resolves a lot written as its code (among the enterprise's lots) or
 // as GTIN/lot (any enterprise's: an input bought from a supplier).
-func (r *refs) lot(ctx context.Context, enterpriseID, field, text string) (string, error) {
+func (r *Refs) Lot(ctx context.Context, enterpriseID, field, text string) (string, error) {
 	return r.once("l\x00"+enterpriseID+"\x00"+text, func() (string, error) {
+		if registry.ValidID(text) {
+			b, err := r.store.FindBatch(ctx, text)
+			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+				return "", err
+			}
+			if err == nil && b.EnterpriseID == enterpriseID {
+				return b.ID, nil
+			}
+			return "", fieldErr(field, "exists", "refers to a lot that does not exist or belongs to another enterprise",
+				"tham chiếu tới lô hàng không tồn tại hoặc thuộc doanh nghiệp khác")
+		}
 		if g, lot, ok := strings.Cut(text, "/"); ok {
 			g14, err := gs1.GTIN14(strings.TrimSpace(g))
 			if err != nil {
@@ -255,7 +270,7 @@ func hard(err error) bool { return err != nil && registry.ErrorCode(err) != regi
 
 // batch fills the lot's IDs from the codes of its row. A store failure is
 // returned as is; the row's problems as one EINVALID.
-func (r *refs) batch(ctx context.Context, me registry.Actor, row *batchRow, b *registry.Batch) error {
+func (r *Refs) batch(ctx context.Context, me registry.Actor, row *batchRow, b *registry.Batch) error {
 	var p registry.Problems
 	if row.EnterpriseTaxCode != "" {
 		id, err := r.enterprise(ctx, me, "enterprise_tax_code", row.EnterpriseTaxCode)
@@ -294,7 +309,7 @@ func (r *refs) batch(ctx context.Context, me registry.Actor, row *batchRow, b *r
 		}
 	}
 	for _, number := range row.CertificateNumbers {
-		id, err := r.certificate(ctx, b.EnterpriseID, "certificate_numbers", number)
+		id, err := r.Certificate(ctx, b.EnterpriseID, "certificate_numbers", number)
 		if hard(err) {
 			return err
 		}
@@ -310,7 +325,7 @@ func (r *refs) batch(ctx context.Context, me registry.Actor, row *batchRow, b *r
 // event fills the event's IDs from the codes of its row: the enterprise by
 // tax code, the place by code or name, and lots written by code (or
 // GTIN/lot) where an ID would go.
-func (r *refs) event(ctx context.Context, me registry.Actor, row *eventRow) error {
+func (r *Refs) event(ctx context.Context, me registry.Actor, row *eventRow) error {
 	var p registry.Problems
 	if row.EnterpriseTaxCode != "" {
 		id, err := r.enterprise(ctx, me, "enterprise_tax_code", row.EnterpriseTaxCode)
@@ -339,7 +354,7 @@ func (r *refs) event(ctx context.Context, me registry.Actor, row *eventRow) erro
 			if q.BatchID == "" || registry.ValidID(q.BatchID) {
 				continue
 			}
-			id, err := r.lot(ctx, row.EnterpriseID, list.field, q.BatchID)
+			id, err := r.Lot(ctx, row.EnterpriseID, list.field, q.BatchID)
 			if hard(err) {
 				return err
 			}
@@ -363,4 +378,34 @@ func pick(p *registry.Problems, id *string, idField, field, resolved string, err
 	default:
 		*id = resolved
 	}
+}
+
+// Announcement resolves the number of a notice of receipt (or a dossier's
+// ID) of the enterprise's.
+func (r *Refs) Announcement(ctx context.Context, enterpriseID, field, text string) (string, error) {
+	return r.once("a\x00"+enterpriseID+"\x00"+text, func() (string, error) {
+		if registry.ValidID(text) {
+			a, err := r.store.FindAnnouncement(ctx, text)
+			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+				return "", err
+			}
+			if err == nil && a.EnterpriseID == enterpriseID {
+				return a.ID, nil
+			}
+		}
+		var anns []*registry.ConformityAnnouncement
+		if rs, ok := r.store.(registry.RecordSearch); ok {
+			var err error
+			if anns, err = rs.FindAnnouncementsByReceipt(ctx, text); err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
+				return "", err
+			}
+		}
+		for _, a := range anns {
+			if a.EnterpriseID == enterpriseID {
+				return a.ID, nil
+			}
+		}
+		return "", fieldErr(field, "exists", fmt.Sprintf("the enterprise has no dossier with the notice of receipt %q", text),
+			fmt.Sprintf("doanh nghiệp không có hồ sơ nào với thông báo tiếp nhận số %q", text))
+	})
 }

@@ -86,6 +86,7 @@ type Store interface {
 	registry.EnterpriseService
 	registry.FacilityService
 	registry.CertificateService
+	registry.AnnouncementService
 	registry.ProductService
 	registry.BatchService
 	registry.IdempotencyService

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/bulk"
 )
 
 // The programme's own records over forms: support records, experts,
@@ -398,6 +400,7 @@ func (w *Web) prgEdit(c *fiber.Ctx, k prgKind) error {
 			return err
 		}
 		prgSupportValues(f, s)
+		w.prgOutcomeCodes(c, f, s)
 	case "experts":
 		e, err := w.store.FindExpert(ctx(c), id)
 		if err != nil {
@@ -445,6 +448,61 @@ func prgSupportValues(f *Form, s *registry.SupportRecord) {
 		"funding_source": s.FundingSource, "amount_vnd": strconv.FormatInt(s.AmountVND, 10), "certificate_id": s.CertificateID,
 		"announcement_id": s.AnnouncementID, "batch_id": s.BatchID, "note": s.Note, "version": strconv.Itoa(s.Version)} {
 		f.Set(k, v)
+	}
+}
+
+// prgResolveOutcomes reads the outcomes of a support record as people
+// write them: a certificate number, a notice-of-receipt number, a lot code
+// (or GTIN/lot), each the enterprise's; a record ID still works.
+func (w *Web) prgResolveOutcomes(c *fiber.Ctx, pp *prgProblems, s *registry.SupportRecord) error {
+	if !registry.ValidID(s.EnterpriseID) {
+		return nil // Validate says so
+	}
+	refs := bulk.NewRefs(w.store)
+	for _, o := range []struct {
+		field string
+		id    *string
+		find  func(ctx context.Context, enterpriseID, field, text string) (string, error)
+	}{
+		{"certificate_id", &s.CertificateID, refs.Certificate},
+		{"announcement_id", &s.AnnouncementID, refs.Announcement},
+		{"batch_id", &s.BatchID, refs.Lot},
+	} {
+		if *o.id == "" {
+			continue
+		}
+		id, err := o.find(ctx(c), s.EnterpriseID, o.field, *o.id)
+		if err != nil {
+			if err := pp.merge(err); err != nil {
+				return err
+			}
+			continue
+		}
+		*o.id = id
+	}
+	return nil
+}
+
+// prgOutcomeCodes shows a support record's outcomes by their numbers and
+// codes instead of record IDs.
+func (w *Web) prgOutcomeCodes(c *fiber.Ctx, f *Form, s *registry.SupportRecord) {
+	if s.CertificateID != "" {
+		if x, err := w.store.FindCertificate(ctx(c), s.CertificateID); err == nil {
+			f.Set("certificate_id", x.Number)
+		}
+	}
+	if s.AnnouncementID != "" {
+		if x, err := w.store.FindAnnouncement(ctx(c), s.AnnouncementID); err == nil && x.ReceiptNumber != "" {
+			f.Set("announcement_id", x.ReceiptNumber)
+		}
+	}
+	if s.BatchID != "" {
+		if x, err := w.store.FindBatch(ctx(c), s.BatchID); err == nil {
+			f.Set("batch_id", x.LotCode)
+			if pr, err := w.store.FindProduct(ctx(c), x.ProductID); err == nil && pr.GTIN != "" {
+				f.Set("batch_id", pr.GTIN+"/"+x.LotCode) // unambiguous among the enterprise's products
+			}
+		}
 	}
 }
 
@@ -534,6 +592,9 @@ func (w *Web) prgSave(c *fiber.Ctx, k prgKind, id string) error {
 			s.ID, s.Version, before = id, prgVersion(f), cur
 		}
 		if err := registry.Authorize(me, action, registry.Resource{Kind: k.kind, EnterpriseID: s.EnterpriseID}); err != nil {
+			return err
+		}
+		if err := w.prgResolveOutcomes(c, &pp, s); err != nil {
 			return err
 		}
 		if err := pp.merge(s.Validate()); err != nil {

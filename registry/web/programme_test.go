@@ -66,9 +66,19 @@ func TestPrgSupportForms(t *testing.T) {
 	r = c.post("/w/programme/support", other)
 	wantStatus(t, "another's lot", r, 422)
 	wantContains(t, "another's lot", r.body, `id="f-batch_id" name="batch_id" value="`+e.demo.GreenBatchID+`"`)
+	unknown := cloneValues(other)
+	unknown.Set("enterprise_id", e.demo.CoopID)
+	unknown.Set("batch_id", "KHONG-CO")
+	unknown.Set("certificate_id", "SO-KHONG-CO")
+	r = c.post("/w/programme/support", unknown)
+	wantStatus(t, "unknown codes", r, 422)
+	wantContains(t, "unknown codes", r.body, "không có lô nào của doanh nghiệp mang mã", "doanh nghiệp không có chứng nhận số", `value="KHONG-CO"`)
+	if n := e.prgSupportCount(); n != before {
+		t.Fatalf("a refused form wrote %d records", n-before)
+	}
 
 	good := url.Values{"enterprise_id": {e.demo.CoopID}, "kind": {"traceability"}, "year": {"2026"}, "funding_source": {"provincial_budget"},
-		"amount_vnd": {"15.000.000"}, "batch_id": {e.demo.GreenBatchID}, "note": {"Tem truy xuất cho cà phê nhân"}}
+		"amount_vnd": {"15.000.000"}, "batch_id": {registry.DemoGreenLot}, "certificate_id": {"VG-DEMO-2025-0117"}, "note": {"Tem truy xuất cho cà phê nhân"}}
 	r = c.post("/w/programme/support", good)
 	wantStatus(t, "good support", r, 303)
 	if n := e.prgSupportCount(); n != before+1 {
@@ -91,7 +101,8 @@ func TestPrgSupportForms(t *testing.T) {
 	}
 	r = c.get("/w/programme/support/" + id)
 	wantStatus(t, "edit", r, 200)
-	wantContains(t, "edit", r.body, `name="version" value="1"`, "Tem truy xuất cho cà phê nhân")
+	wantContains(t, "edit", r.body, `name="version" value="1"`, "Tem truy xuất cho cà phê nhân",
+		`value="VG-DEMO-2025-0117"`, "/"+registry.DemoGreenLot+`"`) // numbers and codes, not record IDs
 	edit := cloneValues(good)
 	edit.Set("amount_vnd", "20000000")
 	edit.Set("version", "1")

@@ -150,7 +150,11 @@ func (l *Lookup) certDetails(c *fiber.Ctx, set *certSet, lg string) []certDetail
 			}
 		}
 		for _, h := range it.Cert.History {
-			d.History = append(d.History, histVM{Status: h.Status, Text: T["st_"+h.Status], On: day(lg, h.On), Reason: h.Reason})
+			hv := histVM{Status: h.Status, Text: T["st_"+h.Status], On: day(lg, h.On), Reason: h.Reason}
+			if h.Reason == "issued" { // the service's code for the first entry
+				hv.Text, hv.Reason = T["original_issue"], ""
+			}
+			d.History = append(d.History, hv)
 		}
 		out = append(out, d)
 	}

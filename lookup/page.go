@@ -212,7 +212,7 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	p.Enterprise = enterpriseVM{Name: pick(lg, e.NameVI, e.NameEN), TaxCode: e.TaxCode, District: e.District}
 	if b := v.Batch; b != nil {
 		p.Lot = &lotVM{Code: b.LotCode, Produced: day(lg, b.ProducedOn), Harvested: day(lg, b.HarvestedOn), Expires: day(lg, b.ExpiresOn),
-			Quantity: number(lg, b.Quantity) + " " + b.Unit, DDS: b.DDSReference, ShortCode: b.ShortCode}
+			Quantity: number(lg, b.Quantity) + " " + registry.UnitName(b.Unit, lg, b.Quantity), DDS: b.DDSReference, ShortCode: b.ShortCode}
 		for _, cr := range b.Corrections {
 			names := make([]string, len(cr.Fields))
 			for i, f := range cr.Fields {
@@ -316,7 +316,7 @@ func (l *Lookup) step(v *view, ev *registry.TraceEvent, lg string) stepVM {
 	}
 	for _, q := range append(append(append([]registry.Quantity{}, ev.Batches...), ev.Inputs...), ev.Outputs...) {
 		if code, ok := lots[q.BatchID]; ok {
-			s.Lots = append(s.Lots, code+" · "+number(lg, q.Quantity)+" "+q.Unit)
+			s.Lots = append(s.Lots, code+" · "+number(lg, q.Quantity)+" "+registry.UnitName(q.Unit, lg, q.Quantity))
 		}
 	}
 	return s

@@ -23,7 +23,7 @@ func TestLotPage(t *testing.T) {
 	wantContains(t, r.Body,
 		`<html lang="vi">`, "Cà phê rang xay Robusta Ban Mê 500 g",
 		"Công ty TNHH Rang xay Cà phê Ban Mê (dữ liệu mẫu)", registry.DemoRoasterTaxCode, "Buôn Ma Thuột",
-		registry.DemoRoastedLot, "1.800 bag", "10/01/2026", // quantity and production date, Vietnamese style
+		registry.DemoRoastedLot, "1.800 bao", "10/01/2026", // quantity and production date, Vietnamese style
 		"Vườn cà phê Ea Tiêu A (5,5 ha)", "<polygon points=", "108.081000, 12.851000", "khai báo bằng một điểm",
 		`id="journey"`, "Thu hoạch", "Xát vỏ", "Xuất hàng", "Rang", registry.DemoGreenLot,
 		"VG-DEMO-2025-0117", "4C-DEMO-2024-0042", `data-status="active"`, "Tổ chức Chứng nhận Tây Nguyên (dữ liệu mẫu)",
@@ -80,7 +80,7 @@ func TestEnglish(t *testing.T) {
 		r := do(t, e.app, "GET", e.lotPage(), req...)
 		wantStatus(t, r, 200)
 		if !strings.Contains(r.Body, `<html lang="en">`) || !strings.Contains(r.Body, "Certificates") || !strings.Contains(r.Body, "Harvesting") ||
-			!strings.Contains(r.Body, "Ban Me roasted ground Robusta 500 g") || !strings.Contains(r.Body, "1,800 bag") {
+			!strings.Contains(r.Body, "Ban Me roasted ground Robusta 500 g") || !strings.Contains(r.Body, "1,800 bags") {
 			t.Errorf("%s: not English: %.300s", name, r.Body)
 		}
 	}

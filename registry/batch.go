@@ -20,6 +20,28 @@ const (
 // Units accepted for quantities.
 var Units = []string{"kg", "t", "g", "l", "ml", "bag", "box", "carton", "piece", "bottle", "jar", "pallet"}
 
+// unitNames are the units as people read them: Vietnamese, English
+// singular, English plural.
+var unitNames = map[string][3]string{
+	"kg": {"kg", "kg", "kg"}, "t": {"tấn", "t", "t"}, "g": {"g", "g", "g"}, "l": {"lít", "l", "l"}, "ml": {"ml", "ml", "ml"},
+	"bag": {"bao", "bag", "bags"}, "box": {"hộp", "box", "boxes"}, "carton": {"thùng", "carton", "cartons"}, "piece": {"cái", "piece", "pieces"},
+	"bottle": {"chai", "bottle", "bottles"}, "jar": {"hũ", "jar", "jars"}, "pallet": {"kiện pallet", "pallet", "pallets"},
+}
+
+// UnitName is how a page in lang ("vi" or "en") writes qty of unit.
+func UnitName(unit, lang string, qty float64) string {
+	n, ok := unitNames[unit]
+	switch {
+	case !ok:
+		return unit
+	case lang != "en":
+		return n[0]
+	case qty == 1:
+		return n[1]
+	}
+	return n[2]
+}
+
 // Batch is a lot (lô hàng) of one product: GS1 AI 10.
 type Batch struct {
 	ID           string  `json:"id" bson:"_id"`

@@ -164,7 +164,7 @@ func (d *demo) load(ctx context.Context) error {
 			ScopeProductIDs: productIDs[:1], ScopeFacilityIDs: facilityIDs[:2], ScopeText: "Trồng trọt cà phê Robusta, 7,3 ha",
 			OriginalIssue: "2022-03-01", IssuedOn: "2025-03-01", ExpiresOn: "2028-02-28"},
 		{Number: "4C-DEMO-2024-0042", Scheme: "4C", BodyID: bodyID, HolderID: d.res.CoopID,
-			ScopeProductIDs: productIDs[:1], ScopeFacilityIDs: facilityIDs[:3], ScopeText: "4C coffee production and primary processing",
+			ScopeProductIDs: productIDs[:1], ScopeFacilityIDs: facilityIDs[:3], ScopeText: "Sản xuất và sơ chế cà phê theo bộ quy tắc 4C",
 			IssuedOn: "2024-06-01", ExpiresOn: "2027-05-31"},
 	}
 	var certIDs []string

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/langcheck"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
@@ -206,6 +207,13 @@ func TestFiguresMatchAnIndependentComputation(t *testing.T) {
 	_, body = get(t, app, "/thong-ke")
 	if !bytes.Contains(body, []byte(`data-period>2026<`)) || !bytes.Contains(body, []byte("Chứng nhận được cấp")) {
 		t.Fatal("the default is this year, in Vietnamese")
+	}
+	for _, path := range []string{"/thong-ke", "/thong-ke?year=2025", "/dashboard/programme"} {
+		if _, body := get(t, app, path); bytes.Contains(body, []byte(`lang="vi"`)) {
+			if found, around := langcheck.English(string(body)); len(found) > 0 {
+				t.Errorf("%s: English or raw codes %q, e.g. …%s…", path, found, around)
+			}
+		}
 	}
 }
 

@@ -709,5 +709,8 @@ func (p *Page) EntQuantity(q float64, unit string) string {
 	if p.Lang == "vi" {
 		s = strings.ReplaceAll(s, ".", ",")
 	}
-	return fmt.Sprintf("%s %s", s, unit)
+	return fmt.Sprintf("%s %s", s, registry.UnitName(unit, p.Lang, q))
 }
+
+// UnitName is a unit as the page's reader writes it ("bao", "bags").
+func (p *Page) UnitName(unit string) string { return registry.UnitName(unit, p.Lang, 2) }

@@ -131,7 +131,7 @@ func newEnvOn(t testing.TB, ln net.Listener) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.body2 = &registry.CertificationBody{Code: "OTHER-CB", Name: "Other certification body"}
+	e.body2 = &registry.CertificationBody{Code: "OTHER-CB", Name: "Tổ chức chứng nhận khác (thử nghiệm)"}
 	if err := db.CreateCertificationBody(ctx, e.body2); err != nil {
 		t.Fatalf("body2: %v", err)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
-	"github.com/tracereg/tracereg/registry/langcheck"
 	"github.com/tracereg/tracereg/registry/disk"
+	"github.com/tracereg/tracereg/registry/langcheck"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/report/reporttest"

@@ -116,6 +116,15 @@ type lotVM struct {
 	ShortCode string `json:"short_code"`
 	// Corrections say what was changed after the lot was published.
 	Corrections []correctionVM `json:"corrections,omitempty"`
+	// PastRecalls are recalls that were lifted: consumers may have seen them.
+	PastRecalls []pastRecallVM `json:"past_recalls,omitempty"`
+}
+
+type pastRecallVM struct {
+	On         string `json:"on"`
+	Reason     string `json:"reason"`
+	LiftedOn   string `json:"lifted_on"`
+	LiftReason string `json:"lift_reason"`
 }
 
 type correctionVM struct {
@@ -213,6 +222,13 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	if b := v.Batch; b != nil {
 		p.Lot = &lotVM{Code: b.LotCode, Produced: day(lg, b.ProducedOn), Harvested: day(lg, b.HarvestedOn), Expires: day(lg, b.ExpiresOn),
 			Quantity: number(lg, b.Quantity) + " " + registry.UnitName(b.Unit, lg, b.Quantity), DDS: b.DDSReference, ShortCode: b.ShortCode}
+		for _, r := range b.PastRecalls {
+			pr := pastRecallVM{On: day(lg, r.On), Reason: r.Reason}
+			if r.Lifted != nil {
+				pr.LiftedOn, pr.LiftReason = day(lg, r.Lifted.On), r.Lifted.Reason
+			}
+			p.Lot.PastRecalls = append(p.Lot.PastRecalls, pr)
+		}
 		for _, cr := range b.Corrections {
 			names := make([]string, len(cr.Fields))
 			for i, f := range cr.Fields {

@@ -509,3 +509,31 @@ func TestPlotMapOnPublicPage(t *testing.T) {
 	place := do(t, e.app, "GET", "/d/"+e.demo.PlotGLN)
 	wantContains(t, place.Body, `class="scalebar"`, `href="geo:12.`)
 }
+
+// A recall lifted stays on the lot's page: when it was recalled, why, and
+// when and why it was lifted; the verdict says the lot is not recalled now.
+func TestLiftedRecallShownOnPublicPage(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	b := e.batch(e.demo.RoastedBatchID)
+	r, err := registry.RecallBatch(ctx, e.db, b, registry.RecallOrder{Reason: "Nghi nhiễm nấm mốc", On: "2026-11-20"}, "inspector", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.LiftRecall(ctx, e.db, r, registry.RecallOrder{Reason: "Kiểm nghiệm lại đạt", On: "2026-11-25"}, "inspector", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	page := do(t, e.app, "GET", e.lotPage())
+	wantContains(t, page.Body, `id="past-recalls"`, "Thu hồi ngày 20/11/2026: Nghi nhiễm nấm mốc", "Gỡ bỏ thu hồi ngày 25/11/2026: Kiểm nghiệm lại đạt")
+	wantNotContains(t, page.Body, `class="recall"`, "inspector")
+	level, lines, _ := verdictAt(t, e.app, e.lotPage())
+	if level != "ok" || lines["recall"] != "ok" {
+		t.Errorf("after the lift: %s %v", level, lines)
+	}
+	// Lifting what is not recalled is refused.
+	cur := e.batch(e.demo.RoastedBatchID)
+	if _, err := registry.LiftRecall(ctx, e.db, cur, registry.RecallOrder{Reason: "Lần nữa", On: "2026-11-26"}, "inspector", time.Now()); registry.ErrorCode(err) != registry.EINVALID {
+		t.Errorf("lifting a lot not recalled: %v", err)
+	}
+}

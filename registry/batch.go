@@ -62,6 +62,9 @@ type Batch struct {
 	DDSReference string  `json:"dds_reference,omitempty" bson:"dds_reference,omitempty"`
 	Status       string  `json:"status" bson:"status"`
 	Recall       *Recall `json:"recall,omitempty" bson:"recall,omitempty"`
+	// PastRecalls are recalls that were lifted, oldest first: written by
+	// LiftRecall only.
+	PastRecalls []Recall `json:"past_recalls,omitempty" bson:"past_recalls,omitempty"`
 	// Corrections are the changes made after the lot was published, oldest
 	// first. Written by the service only: consumers saw the earlier
 	// figures, so the public page says what changed, when and why.
@@ -117,6 +120,16 @@ type Recall struct {
 	By       string    `json:"by" bson:"by"`
 	At       time.Time `json:"at" bson:"at"`
 	Upstream string    `json:"upstream,omitempty" bson:"upstream,omitempty"` // the lot whose recall this follows
+	// Lifted is set on a past recall: why and when it ended.
+	Lifted *RecallLift `json:"lifted,omitempty" bson:"lifted,omitempty"`
+}
+
+// RecallLift ends a recall.
+type RecallLift struct {
+	Reason string    `json:"reason" bson:"reason"`
+	On     Date      `json:"on" bson:"on"`
+	By     string    `json:"by,omitempty" bson:"by,omitempty"`
+	At     time.Time `json:"at" bson:"at"`
 }
 
 // Validate checks a batch before it is written.
@@ -213,8 +226,9 @@ func (b *Batch) PublicView() *Batch {
 	return &Batch{ID: b.ID, EnterpriseID: b.EnterpriseID, ProductID: b.ProductID, LotCode: b.LotCode,
 		Quantity: b.Quantity, Unit: b.Unit, ProducedOn: b.ProducedOn, HarvestedOn: b.HarvestedOn, ExpiresOn: b.ExpiresOn,
 		FacilityID: b.FacilityID, SourcePlotIDs: b.SourcePlotIDs, CertificateIDs: b.CertificateIDs,
-		DDSReference: b.DDSReference, Status: b.Status, Recall: publicRecall(b.Recall), Corrections: publicCorrections(b.Corrections),
-		ShortCode: b.ShortCode}
+		DDSReference: b.DDSReference, Status: b.Status, Recall: publicRecall(b.Recall), PastRecalls: publicPastRecalls(b.PastRecalls),
+		Corrections: publicCorrections(b.Corrections),
+		ShortCode:   b.ShortCode}
 }
 
 // publicCorrections leaves out who made each correction.
@@ -229,10 +243,22 @@ func publicCorrections(cs []Correction) []Correction {
 	return out
 }
 
-// publicRecall leaves out who recorded the recall.
+// publicRecall leaves out who recorded the recall (or its lifting).
 func publicRecall(r *Recall) *Recall {
 	if r == nil {
 		return nil
 	}
-	return &Recall{Reason: r.Reason, On: r.On, At: r.At, Upstream: r.Upstream}
+	out := &Recall{Reason: r.Reason, On: r.On, At: r.At, Upstream: r.Upstream}
+	if l := r.Lifted; l != nil {
+		out.Lifted = &RecallLift{Reason: l.Reason, On: l.On, At: l.At}
+	}
+	return out
+}
+
+func publicPastRecalls(rs []Recall) []Recall {
+	var out []Recall
+	for i := range rs {
+		out = append(out, *publicRecall(&rs[i]))
+	}
+	return out
 }

@@ -28,8 +28,8 @@ const (
 	ActCreate = "create"
 	ActUpdate = "update"
 	ActDelete = "delete"
-	// ActDecide changes a certificate's status (suspend, withdraw, reinstate)
-	// or an announcement's agency decision.
+	// ActDecide changes a certificate's status (suspend, withdraw, reinstate),
+	// takes an announcement's agency decision, or lifts a lot's recall.
 	ActDecide = "decide"
 	// ActRecall recalls a batch.
 	ActRecall = "recall"
@@ -120,6 +120,9 @@ func authorizeInspector(action string, t Resource) error {
 	}
 	switch {
 	case action == ActRecall && t.Kind == KindBatch:
+		return nil
+	case action == ActDecide && t.Kind == KindBatch:
+		// Lifting a recall is the agency's decision, never the enterprise's.
 		return nil
 	case action == ActDecide && t.Kind == KindAnnouncement:
 		// Inspectors are the province agency's staff: they take its decisions

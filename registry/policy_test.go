@@ -53,6 +53,7 @@ func TestAuthorize(t *testing.T) {
 
 		{"inspector reads a batch", inspector, ActRead, batch, ok},
 		{"inspector recalls a batch", inspector, ActRecall, batch, ok},
+		{"inspector lifts a recall", inspector, ActDecide, batch, ok},
 		{"inspector updates a batch", inspector, ActUpdate, batch, EFORBIDDEN},
 		{"inspector decides on a certificate", inspector, ActDecide, cert, EFORBIDDEN},
 		{"inspector reads the audit log", inspector, ActRead, audit, ok},
@@ -84,6 +85,7 @@ func TestAuthorize(t *testing.T) {
 		{"owner reads its batch", owner, ActRead, batch, ok},
 		{"owner updates its batch", owner, ActUpdate, batch, ok},
 		{"owner recalls its batch", owner, ActRecall, batch, ok},
+		{"owner may not lift a recall", owner, ActDecide, batch, EFORBIDDEN},
 		{"owner updates its enterprise", owner, ActUpdate, enterprise, ok},
 		{"owner deletes its enterprise", owner, ActDelete, enterprise, EFORBIDDEN},
 		{"owner creates an enterprise", owner, ActCreate, Resource{Kind: KindEnterprise}, EFORBIDDEN},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"testing"
+	"time"
 
 	"github.com/tracereg/tracereg/registry"
 )
@@ -155,6 +156,13 @@ func matrixCases() []matrixCase {
 		return request{method: "POST", path: v1 + "/batches/" + b.ID + "/recall", body: recallRequest{Reason: "Nhiễm nấm mốc", On: "2026-03-01"},
 			header: map[string]string{"If-Match": etag(b.ID, b.Version)}}
 	}, want{200, 200, 403, 200, 404, 401})
+	add("POST", "/batches/{id}/recall/lift", func(e *env, as string) request {
+		b := e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchPublished)
+		r, err := registry.RecallBatch(e.ctx(), e.db, b, registry.RecallOrder{Reason: "Nhiễm nấm mốc", On: "2026-03-01"}, "inspector", time.Now())
+		must(e.t, err)
+		return request{method: "POST", path: v1 + "/batches/" + r.ID + "/recall/lift", body: recallRequest{Reason: "Kết quả kiểm nghiệm lại đạt", On: "2026-03-05"},
+			header: map[string]string{"If-Match": etag(r.ID, r.Version)}}
+	}, want{200, 200, 403, 403, 404, 401})
 
 	crud("/certificates",
 		func(e *env) string { return v1 + "/certificates/" + e.cert1.ID },

@@ -141,7 +141,8 @@ func (a *API) mountResources(g fiber.Router) {
 		},
 		prepare: func(me registry.Actor, b *registry.Batch) { ownEnterprise(me, &b.EnterpriseID) },
 		check: func(me registry.Actor, cur, next *registry.Batch) error {
-			next.Recall = cur.Recall // changed only by POST /batches/{id}/recall
+			next.Recall = cur.Recall           // changed only by POST /batches/{id}/recall
+			next.PastRecalls = cur.PastRecalls // and …/recall/lift
 			if next.Status != cur.Status {
 				if next.Status == registry.BatchRecalled || cur.Status == registry.BatchRecalled {
 					return fieldErr("status", "recall", "a lot is recalled with POST /api/v1/batches/{id}/recall, and stays recalled",
@@ -268,6 +269,8 @@ func (a *API) mountResources(g fiber.Router) {
 		"/announcements/:id/transitions", a.announcementTransition)
 	a.add(g, routeDoc{Method: "POST", Summary: "Recall a lot (If-Match)", Tag: "batches",
 		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall", a.recallBatch)
+	a.add(g, routeDoc{Method: "POST", Summary: "Lift a lot's recall (If-Match): published again, the recall kept in its history", Tag: "batches",
+		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall/lift", a.liftRecall)
 	a.add(g, routeDoc{Method: "POST", Summary: "Record an event of a lot (EPCIS-style; a transformation names inputs and outputs)", Tag: "batches",
 		Request: registry.TraceEvent{}, Response: registry.TraceEvent{}, Status: fiber.StatusCreated, Idempotent: true}, "/batches/:id/events", a.createEvent)
 	a.add(g, routeDoc{Method: "GET", Summary: "List a lot's events, oldest first", Tag: "batches", Response: listOf[registry.TraceEvent]{}}, "/batches/:id/events", a.listEvents)
@@ -381,6 +384,29 @@ func (a *API) recallBatch(c *fiber.Ctx) error {
 		return err
 	}
 	if err := a.audit(c, "batch.recall", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+func (a *API) liftRecall(c *fiber.Ctx) error {
+	id := c.Params("id")
+	cur, _, err := loadForChange(c, batchResource(a), id, registry.ActDecide)
+	if err != nil {
+		return err
+	}
+	var req recallRequest
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		return err
+	}
+	before := cloneJSON(cur)
+	next, err := registry.LiftRecall(c.UserContext(), a.store, cur, registry.RecallOrder{Reason: req.Reason, On: req.On},
+		actor(c).Username, a.clock.Now())
+	if err != nil {
+		return err
+	}
+	if err := a.audit(c, "batch.recall_lift", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))

@@ -16,7 +16,7 @@ import (
 
 // CreateBatch implements registry.BatchService.
 func (d *DB) CreateBatch(ctx context.Context, b *registry.Batch) error {
-	b.Corrections, b.CorrectionReason = nil, "" // a new lot has no history to correct
+	b.Corrections, b.CorrectionReason, b.PastRecalls = nil, "", nil // a new lot has no history
 	if b.Status == "" {
 		b.Status = registry.BatchPublished
 	}

@@ -9,6 +9,7 @@ package web
 // genealogy up to a recalled lot; this replica's cache is dropped).
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ func init() {
 		g.Get("/recall/:id", staff, w.rclForm)
 		g.Post("/recall/:id/check", staff, w.rclCheck)
 		g.Post("/recall/:id/confirm", staff, w.rclConfirm)
+		g.Post("/recall/:id/lift", staff, w.rclLift)
 	})
 }
 
@@ -153,6 +155,8 @@ type rclFormData struct {
 	On      registry.Date
 	// Recalled is set once the lot is recalled (by this or an earlier recall).
 	Recalled *registry.Recall
+	// CanLift: the actor may lift the recall (the agency's decision).
+	CanLift bool
 }
 
 // rclLoad loads the lot of the route and checks the actor may take action on it.
@@ -187,6 +191,10 @@ func (w *Web) rclPage(c *fiber.Ctx, b *registry.Batch, f *Form) (*Page, *rclForm
 		d.Recalled = b.Recall
 		if d.Recalled == nil {
 			d.Recalled = &registry.Recall{}
+		}
+		d.CanLift = registry.Authorize(actor(c), registry.ActDecide, registry.Resource{Kind: registry.KindBatch, EnterpriseID: b.EnterpriseID}) == nil
+		if f.Value("lift_on") == "" {
+			f.Set("lift_on", string(registry.VietnamDate(w.clock.Now())))
 		}
 	}
 	g, err := w.store.Genealogy(ctx(c), b.ID, registry.Downstream, 0)
@@ -300,4 +308,50 @@ func (w *Web) rclConfirm(c *fiber.Ctx) error {
 	}
 	w.publicChanged()
 	return w.redirectFlash(c, rclPath+"/"+b.ID, "flash_rcl_recalled")
+}
+
+// rclLift lifts the lot's recall: the agency found it safe after all. The
+// recall stays in the lot's history, shown on its public page.
+func (w *Web) rclLift(c *fiber.Ctx) error {
+	f := newForm(c)
+	b, err := w.rclLoad(c, registry.ActDecide)
+	if err != nil {
+		return err
+	}
+	if v, _ := strconv.Atoi(f.Value("version")); v != b.Version {
+		return w.rclFail(c, b, f, errRclStale)
+	}
+	o := registry.RecallOrder{Reason: strings.TrimSpace(f.Value("lift_reason")), On: registry.Date(strings.TrimSpace(f.Value("lift_on")))}
+	next, err := registry.LiftRecall(ctx(c), w.store, b, o, actor(c).Username, w.clock.Now())
+	if err != nil {
+		if registry.ErrorCode(err) == registry.ESTALE {
+			err = errRclStale
+		}
+		if invalid(err) {
+			return w.rclFail(c, b, f, renameLiftFields(err))
+		}
+		return err
+	}
+	if err := w.audit(c, "batch.recall_lift", registry.KindBatch, b.ID, b.EnterpriseID, b, next); err != nil {
+		return err
+	}
+	w.publicChanged()
+	return w.redirectFlash(c, rclPath+"/"+b.ID, "flash_rcl_lifted")
+}
+
+// renameLiftFields puts the order's problems beside the lift form's fields.
+func renameLiftFields(err error) error {
+	var e *registry.Error
+	if !errors.As(err, &e) || e.Code != registry.EINVALID {
+		return err
+	}
+	out := *e
+	out.Fields = nil
+	for _, fe := range e.Fields {
+		if fe.Field == "reason" || fe.Field == "on" {
+			fe.Field = "lift_" + fe.Field
+		}
+		out.Fields = append(out.Fields, fe)
+	}
+	return &out
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tracereg/tracereg/registry"
 )
@@ -148,5 +149,60 @@ func TestRecallBadInput(t *testing.T) {
 	wantContains(t, "stale", res.body, "Lô hàng đã thay đổi kể từ khi bạn mở trang này")
 	if got := rclBatch(t, e, green.ID); got.Status == registry.BatchRecalled || got.Version != green.Version {
 		t.Fatalf("bad input changed the lot: %+v", got)
+	}
+}
+
+// TestRecallLifted: the agency lifts a recall with a reason and a day; the
+// lot is published again and keeps the recall in its history; refused forms
+// change nothing; an enterprise cannot lift a recall.
+func TestRecallLifted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
+	r, err := registry.RecallBatch(ctx, e.db, b, registry.RecallOrder{Reason: "Dư lượng vượt ngưỡng (thử nghiệm)", On: "2026-03-01"}, "inspector", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.as(asInspector)
+	page := c.get("/w/recall/" + r.ID)
+	wantContains(t, "recalled lot", page.body, `id="rcl-lift-form"`, `name="lift_on" value="2026-03-10"`)
+	v := func(reason, on string, version int) url.Values {
+		return url.Values{"lift_reason": {reason}, "lift_on": {on}, "version": {strconv.Itoa(version)}}
+	}
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"no reason", v("", "2026-03-10", r.Version), http.StatusUnprocessableEntity, "cần nêu lý do từ 3 đến 1000 ký tự"},
+		{"before the recall", v("Kiểm nghiệm lại đạt", "2026-02-01", r.Version), http.StatusUnprocessableEntity, "không được trước ngày thu hồi"},
+		{"stale", v("Kiểm nghiệm lại đạt", "2026-03-10", r.Version-1), http.StatusConflict, "Lô hàng đã thay đổi"},
+	} {
+		res := c.post("/w/recall/"+r.ID+"/lift", tc.form)
+		wantStatus(t, tc.name, res, tc.status)
+		wantContains(t, tc.name, res.body, tc.want)
+		if got, _ := e.db.FindBatch(ctx, r.ID); got.Status != registry.BatchRecalled || got.Version != r.Version {
+			t.Fatalf("%s changed the lot: %+v", tc.name, got)
+		}
+	}
+	// The enterprise does not lift a recall, even of its own lot.
+	coop := e.as(asCoop)
+	if res := coop.post("/w/recall/"+r.ID+"/lift", v("Tự gỡ", "2026-03-10", r.Version)); res.status != http.StatusForbidden {
+		t.Errorf("the enterprise lifting its recall: %d, want 403", res.status)
+	}
+	res := c.post("/w/recall/"+r.ID+"/lift", v("Kết quả kiểm nghiệm lại đạt yêu cầu", "2026-03-10", r.Version))
+	wantStatus(t, "lift", res, http.StatusSeeOther)
+	got, _ := e.db.FindBatch(ctx, r.ID)
+	if got.Status != registry.BatchPublished || got.Recall != nil || len(got.PastRecalls) != 1 ||
+		got.PastRecalls[0].Reason != "Dư lượng vượt ngưỡng (thử nghiệm)" || got.PastRecalls[0].Lifted == nil ||
+		got.PastRecalls[0].Lifted.On != "2026-03-10" || got.PastRecalls[0].Lifted.By != asInspector {
+		t.Fatalf("lifted lot %+v", got)
+	}
+	page = c.get(res.location)
+	wantContains(t, "after", page.body, `id="flash"`, `id="rcl-past"`, "Kết quả kiểm nghiệm lại đạt yêu cầu", `id="rcl-form"`)
+	// It can be recalled again, and lifted again: the history grows.
+	if _, err := registry.RecallBatch(ctx, e.db, got, registry.RecallOrder{Reason: "Lần hai", On: "2026-03-11"}, "inspector", time.Now()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -3,6 +3,8 @@ package lookup_test
 import (
 	"bytes"
 	"context"
+	"image"
+	pngenc "image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -393,4 +395,91 @@ func TestProductWithoutGTIN(t *testing.T) {
 	}
 	wantStatus(t, do(t, e.app, "GET", "/qr/l/"+b.ShortCode+".svg"), 200)
 	wantStatus(t, do(t, e.app, "GET", "/qr/p/"+p.ShortCode+".png"), 200)
+}
+
+// postReportMultipart sends the report form as a browser does with a file.
+func postReportMultipart(t *testing.T, app *fiber.App, form url.Values, cookie, fileName string, file []byte) resp {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, vs := range form {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	if file != nil {
+		fw, _ := w.CreateFormFile("photo", fileName)
+		fw.Write(file)
+	}
+	w.Close()
+	req := httptest.NewRequest("POST", "/report", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.AddCookie(&http.Cookie{Name: "report_csrf", Value: cookie})
+	return send(t, app, req)
+}
+
+// The complaint loop: a report gets a reference to follow it up; the status
+// page shows where it stands and the agency's reply, and no personal data;
+// a photo is size- and type-checked, and a refused one stores nothing.
+func TestReportReferenceAndStatus(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	app, _ := e.mount(lookup.Config{ReportLimit: 20})
+	token, cookie := reportForm(t, app, e.lotPage())
+	form := url.Values{"_csrf": {token}, "subject": {e.lotPage()}, "kind": {"quality"}, "message": {"Cà phê bị ẩm mốc"},
+		"contact": {"0912 345 678"}, "place_of_purchase": {"Chợ Buôn Ma Thuột, quầy 12"}}
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		file   []byte
+		status int
+	}{
+		{"not an image", []byte("%PDF-1.4 not a photo"), 415},
+		{"too large", append(bytes.Clone(png.Bytes()), make([]byte, registry.MaxReportPhoto)...), 413},
+	} {
+		r := postReportMultipart(t, app, form, cookie, "x.png", tc.file)
+		if r.Status != tc.status {
+			t.Errorf("%s: %d, want %d: %.300s", tc.name, r.Status, tc.status, r.Body)
+		}
+	}
+	if reports, _, _ := e.db.ListReports(ctx, registry.Page{}); len(reports) != 0 {
+		t.Fatalf("refused photos stored %d reports", len(reports))
+	}
+	r := postReportMultipart(t, app, form, cookie, "tem.png", png.Bytes())
+	wantStatus(t, r, 201)
+	ref := regexp.MustCompile(`id="reference">(PA-[0-9A-Z]{10})<`).FindStringSubmatch(r.Body)
+	if ref == nil {
+		t.Fatalf("no reference on the thanks page: %.600s", r.Body)
+	}
+	wantContains(t, r.Body, `href="/report/`+ref[1]+`"`)
+	stored, err := e.db.FindReportByReference(ctx, ref[1])
+	if err != nil || stored.PlaceOfPurchase != "Chợ Buôn Ma Thuột, quầy 12" || stored.Photo == nil || stored.Photo.MediaType != "image/png" {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+	if _, err := e.docs.Stat(ctx, stored.Photo.SHA256); err != nil {
+		t.Errorf("the photo is not in the document store: %v", err)
+	}
+
+	status := do(t, app, "GET", "/report/"+ref[1])
+	wantStatus(t, status, 200)
+	wantContains(t, status.Body, ref[1], "Đã tiếp nhận, chờ xử lý", `id="report-no-reply"`, "Chất lượng")
+	wantNotContains(t, status.Body, "0912 345 678", "Chợ Buôn Ma Thuột", "ẩm mốc", stored.Photo.SHA256)
+	// The agency replies (as the workspace does): the citizen reads it.
+	if err := (registry.ReportAction{Action: registry.ReportActionReply, Text: "Đã kiểm tra cơ sở bán; lô hàng được thu hồi khỏi quầy."}).
+		Apply(stored, registry.Actor{Username: "inspector", Role: registry.RoleInspector}, demoNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.UpdateReport(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	status = do(t, app, "GET", "/report/"+ref[1])
+	wantContains(t, status.Body, `id="report-reply"`, "lô hàng được thu hồi khỏi quầy")
+	wantNotContains(t, status.Body, "inspector")
+	// A reference nobody has, or not written like one.
+	wantStatus(t, do(t, app, "GET", "/report/PA-2222222222"), 404)
+	wantStatus(t, do(t, app, "GET", "/report/"+stored.ID), 404)
 }

@@ -348,7 +348,8 @@ func notFound(en, vi string) error { return registry.Errorf(registry.ENOTFOUND, 
 func (l *Lookup) friendly(h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := h(c)
-		if err == nil || registry.ErrorCode(err) != registry.ENOTFOUND || wantsJSON(c) ||
+		code := registry.ErrorCode(err)
+		if err == nil || code != registry.ENOTFOUND && code != registry.EMALFORMED || wantsJSON(c) ||
 			c.Accepts(fiber.MIMETextHTML, mimeLinkset) == mimeLinkset {
 			return err
 		}
@@ -357,10 +358,17 @@ func (l *Lookup) friendly(h fiber.Handler) fiber.Handler {
 		if len(path) > 300 {
 			path = path[:300]
 		}
-		c.Status(fiber.StatusNotFound)
+		// A code that is not even well formed (a wrong check digit) is as
+		// worth reporting as an unknown one: the same page, saying so.
+		status, malformed := fiber.StatusNotFound, code == registry.EMALFORMED
+		if malformed {
+			status = fiber.StatusBadRequest
+		}
+		c.Status(status)
 		c.Type("html", "utf-8")
 		return l.tmpl.ExecuteTemplate(c.Response().BodyWriter(), "notfound", map[string]any{
-			"MessageVI": pub.MessageVI, "MessageEN": pub.Message, "Code": path, "Subject": path,
+			"MessageVI": pub.MessageVI, "MessageEN": pub.Message, "Code": path, "Subject": path, "Malformed": malformed, "Status": status,
+			"Fields": pub.Fields,
 		})
 	}
 }

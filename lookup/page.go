@@ -23,7 +23,7 @@ func parseTemplates() (*template.Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lookup templates: %w", err)
 	}
-	for _, name := range []string{"lot", "place", "cert", "labels", "report", "notfound"} {
+	for _, name := range []string{"lot", "place", "cert", "labels", "report", "report_status", "notfound"} {
 		if t.Lookup(name) == nil {
 			return nil, fmt.Errorf("lookup templates: no %q view", name)
 		}

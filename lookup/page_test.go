@@ -537,3 +537,15 @@ func TestLiftedRecallShownOnPublicPage(t *testing.T) {
 		t.Errorf("lifting a lot not recalled: %v", err)
 	}
 }
+
+// A code with a wrong check digit is not a lot page, but a citizen may
+// still report it: the page says what is wrong and offers the report form.
+func TestBadCheckDigitPageOffersAReport(t *testing.T) {
+	e := newEnv(t, demoNow)
+	r := do(t, e.app, "GET", "/01/08938500000028", "Accept", "text/html")
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Mã không hợp lệ", "AI 01", `href="/report?subject=%2f01%2f08938500000028"`)
+	j := do(t, e.app, "GET", "/01/08938500000028", "Accept", "application/json")
+	wantStatus(t, j, 400)
+	wantContains(t, j.Body, `"AI 01"`)
+}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,13 +32,23 @@ const (
 // ProblemReport is a consumer's "report a problem" about a scanned code or a
 // certificate, kept for inspectors. No login; the contact is optional.
 type ProblemReport struct {
-	ID       string `json:"id" bson:"_id"`
-	Subject  string `json:"subject" bson:"subject"` // the public path reported: /01/…, /l/…, /c/…
-	Kind     string `json:"kind" bson:"kind"`
-	Message  string `json:"message" bson:"message"`
-	Contact  string `json:"contact,omitempty" bson:"contact,omitempty"`
-	Province string `json:"province,omitempty" bson:"province,omitempty"`
-	Status   string `json:"status" bson:"status"` // ReportOpen, ReportAssigned, ReportResolved
+	ID string `json:"id" bson:"_id"`
+	// Reference is what the citizen keeps to follow the report up
+	// (/report/{reference}): random, so one cannot guess another's.
+	Reference string `json:"reference,omitempty" bson:"reference,omitempty"`
+	Subject   string `json:"subject" bson:"subject"` // the public path reported: /01/…, /l/…, /c/…
+	Kind      string `json:"kind" bson:"kind"`
+	Message   string `json:"message" bson:"message"`
+	Contact   string `json:"contact,omitempty" bson:"contact,omitempty"`
+	Province  string `json:"province,omitempty" bson:"province,omitempty"`
+	// PlaceOfPurchase is where the citizen bought the product (optional).
+	PlaceOfPurchase string `json:"place_of_purchase,omitempty" bson:"place_of_purchase,omitempty"`
+	// Photo is a picture the citizen attached (optional), in the document store.
+	Photo  *Blob  `json:"photo,omitempty" bson:"photo,omitempty"`
+	Status string `json:"status" bson:"status"` // ReportOpen, ReportAssigned, ReportResolved
+	// Reply is the agency's answer to the citizen, shown on the status page.
+	Reply     string     `json:"reply,omitempty" bson:"reply,omitempty"`
+	RepliedAt *time.Time `json:"replied_at,omitempty" bson:"replied_at,omitempty"`
 	// Assignee is the username of the inspector handling it.
 	Assignee string `json:"assignee,omitempty" bson:"assignee,omitempty"`
 	// Notes are the handling's journal, oldest first: notes typed by
@@ -72,6 +83,7 @@ func (r *ProblemReport) Validate() error {
 		p.Add("message", "length", "describe the problem in 5 to 2000 characters", "mô tả vấn đề trong khoảng 5 đến 2000 ký tự")
 	}
 	checkText(&p, "contact", r.Contact, 200)
+	checkText(&p, "place_of_purchase", r.PlaceOfPurchase, 200)
 	if r.Province != "" && !ValidProvince(r.Province) {
 		p.Add("province", "province", "must be a province code such as VN-33", "phải là mã tỉnh, ví dụ VN-33")
 	}
@@ -102,7 +114,41 @@ const (
 	ReportActionNote    = "note"    // any status: a note in the journal
 	ReportActionResolve = "resolve" // open or assigned → resolved, with the resolution
 	ReportActionReopen  = "reopen"  // resolved → assigned (or open without an assignee), with why
+	ReportActionReply   = "reply"   // any status: the answer the citizen reads on the status page
 )
+
+// A report's photo: at most MaxReportPhoto bytes of one of ReportPhotoTypes.
+const MaxReportPhoto = 5 << 20
+
+// ReportPhotoTypes are the images a report's photo may be.
+var ReportPhotoTypes = []string{"image/png", "image/jpeg", "image/webp"}
+
+// referenceAlphabet has no letters people confuse (0/O, 1/I/L).
+const referenceAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NewReportReference is a report's reference: "PA-" and 10 random
+// characters (about 50 bits), such as PA-7KQ2M9XH4T.
+func NewReportReference() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	for i := range b {
+		b[i] = referenceAlphabet[int(b[i])%len(referenceAlphabet)]
+	}
+	return "PA-" + string(b)
+}
+
+// ValidReportReference reports whether s is written like a reference.
+func ValidReportReference(s string) bool {
+	if len(s) != 13 || !strings.HasPrefix(s, "PA-") {
+		return false
+	}
+	for _, r := range s[3:] {
+		if !strings.ContainsRune(referenceAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
 
 // ReportAction is one step of handling a problem report.
 type ReportAction struct {
@@ -133,7 +179,7 @@ func (x ReportAction) Apply(r *ProblemReport, actor Actor, at time.Time) error {
 		from, next = []string{ReportOpen, ReportAssigned}, ReportAssigned
 		requireText(&p, "assignee", strings.TrimSpace(x.Assignee), 64)
 		checkText(&p, "text", text, maxReportNoteText)
-	case ReportActionNote:
+	case ReportActionNote, ReportActionReply:
 		from = ReportStatuses
 		requireNote(&p, text)
 	case ReportActionResolve:
@@ -146,7 +192,7 @@ func (x ReportAction) Apply(r *ProblemReport, actor Actor, at time.Time) error {
 		}
 		requireNote(&p, text)
 	default:
-		oneOf(&p, "action", x.Action, []string{ReportActionAssign, ReportActionNote, ReportActionResolve, ReportActionReopen})
+		oneOf(&p, "action", x.Action, []string{ReportActionAssign, ReportActionNote, ReportActionResolve, ReportActionReopen, ReportActionReply})
 		return p.Err()
 	}
 	if !slices.Contains(from, status) {
@@ -168,6 +214,9 @@ func (x ReportAction) Apply(r *ProblemReport, actor Actor, at time.Time) error {
 		r.Resolution, r.ResolvedBy, r.ResolvedAt = text, actor.Username, &t
 	case ReportActionReopen:
 		r.Resolution, r.ResolvedBy, r.ResolvedAt = "", "", nil
+	case ReportActionReply:
+		t := at
+		r.Reply, r.RepliedAt = text, &t
 	}
 	r.Status = next
 	note := ReportNote{Action: x.Action, Text: text, By: actor.Username, At: at}
@@ -189,7 +238,7 @@ func requireNote(p *Problems, text string) {
 var (
 	reportStatusVI = map[string]string{ReportOpen: "mới", ReportAssigned: "đã phân công", ReportResolved: "đã xử lý xong"}
 	reportActionVI = map[string]string{ReportActionAssign: "phân công", ReportActionNote: "ghi chú cho",
-		ReportActionResolve: "kết thúc xử lý", ReportActionReopen: "mở lại"}
+		ReportActionResolve: "kết thúc xử lý", ReportActionReopen: "mở lại", ReportActionReply: "trả lời"}
 )
 
 // ReportFilter selects problem reports in a list.
@@ -220,6 +269,8 @@ type ReportService interface {
 	FilterReports(ctx context.Context, f ReportFilter) ([]*ProblemReport, string, error)
 	// FindReport returns ENOTFOUND if no report has that ID.
 	FindReport(ctx context.Context, id string) (*ProblemReport, error)
+	// FindReportByReference returns ENOTFOUND if no report has that reference.
+	FindReportByReference(ctx context.Context, reference string) (*ProblemReport, error)
 	// UpdateReport stores r if its Version is still the stored one (the
 	// subject, kind, message, contact and province stay as the public sent
 	// them). EINVALID, ENOTFOUND, ESTALE.

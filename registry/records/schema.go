@@ -69,7 +69,7 @@ var Schema = store.Schema{
 	{Name: colUsers, Indexes: []store.Index{unique("username"), ix("enterprise_id"), ix("body_id"), ix("updated_at")}},
 	{Name: colDocuments, Indexes: []store.Index{ix("enterprise_id", "kind"), ix("enterprise_id", "blob.sha256"), ix("body_id", "kind"), ix("kind"),
 		ix("enterprise_id", "updated_at"), ix("updated_at")}},
-	{Name: colReports, Indexes: []store.Index{ix("subject"), ix("status"), ix("assignee"), ix("assignee", "status")}},
+	{Name: colReports, Indexes: []store.Index{ix("subject"), ix("status"), ix("assignee"), ix("assignee", "status"), ix("reference")}},
 	{Name: colSessions, Indexes: []store.Index{ix("user_id"), ix("expires_at")}},
 	{Name: colRefreshTokens, Indexes: []store.Index{ix("family_id"), ix("user_id"), ix("expires_at")}},
 	{Name: colAPIKeys, Indexes: []store.Index{unique("hash"), ix("user_id")}},

@@ -30,13 +30,17 @@ func init() {
 		g.Post("/complaints/:id/note", staff, w.cmpStep(registry.ReportActionNote))
 		g.Post("/complaints/:id/resolve", staff, w.cmpStep(registry.ReportActionResolve))
 		g.Post("/complaints/:id/reopen", staff, w.cmpStep(registry.ReportActionReopen))
+		g.Post("/complaints/:id/reply", staff, w.cmpStep(registry.ReportActionReply))
+		g.Get("/complaints/:id/photo", staff, w.cmpPhoto)
 	})
 }
 
 // --- list
 
 type cmpListData struct {
-	Reports  []*registry.ProblemReport
+	Reports []*registry.ProblemReport
+	// About names what each report is about, by report ID.
+	About    map[string]string
 	Status   string
 	Mine     bool
 	Statuses []string
@@ -70,6 +74,10 @@ func (w *Web) cmpList(c *fiber.Ctx) error {
 		return err
 	}
 	d.Reports, d.Next = reports, next
+	d.About = map[string]string{}
+	for _, r := range reports {
+		d.About[r.ID] = w.cmpAbout(c, r.Subject)
+	}
 	return w.render(c, fiber.StatusOK, p)
 }
 
@@ -77,6 +85,10 @@ func (w *Web) cmpList(c *fiber.Ctx) error {
 
 type cmpShowData struct {
 	R *registry.ProblemReport
+	// About names the product (and lot) or certificate reported.
+	About string
+	// StatusURL is the citizen's status page, which shows the reply.
+	StatusURL string
 	// PublicURL is the public page the report is about.
 	PublicURL  string
 	Inspectors []string
@@ -114,7 +126,11 @@ func (w *Web) cmpShowPage(c *fiber.Ctx, r *registry.ProblemReport, f *Form) (*Pa
 	if err != nil {
 		return nil, err
 	}
-	d := &cmpShowData{R: r, PublicURL: strings.TrimSuffix(w.cfg.PublicBaseURL, "/") + r.Subject, Inspectors: inspectors, Me: actor(c).Username}
+	d := &cmpShowData{R: r, PublicURL: strings.TrimSuffix(w.cfg.PublicBaseURL, "/") + r.Subject, Inspectors: inspectors, Me: actor(c).Username,
+		About: w.cmpAbout(c, r.Subject)}
+	if r.Reference != "" {
+		d.StatusURL = strings.TrimSuffix(w.cfg.PublicBaseURL, "/") + "/report/" + r.Reference
+	}
 	if f.Value("assignee") == "" {
 		me := actor(c).Username
 		if r.Assignee != "" && r.Assignee != me {
@@ -164,6 +180,7 @@ var cmpFields = map[string]string{
 	registry.ReportActionNote:    "note",
 	registry.ReportActionResolve: "resolution",
 	registry.ReportActionReopen:  "reopen_reason",
+	registry.ReportActionReply:   "reply",
 }
 
 var cmpFlash = map[string]string{
@@ -171,6 +188,7 @@ var cmpFlash = map[string]string{
 	registry.ReportActionNote:    "flash_cmp_noted",
 	registry.ReportActionResolve: "flash_cmp_resolved",
 	registry.ReportActionReopen:  "flash_cmp_reopened",
+	registry.ReportActionReply:   "flash_cmp_replied",
 }
 
 // cmpStep handles one step of a report read at the form's version.

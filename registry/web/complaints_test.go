@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -175,5 +176,50 @@ func TestComplaintsBadInput(t *testing.T) {
 	wantContains(t, "stale", res.body, "Phản ánh đã thay đổi kể từ khi bạn mở", "Ghi chú đầu tiên", `>Đã xử lý</textarea>`)
 	if got := cmpFind(t, e, r.ID); got.Status != registry.ReportOpen || len(got.Notes) != 1 {
 		t.Fatalf("after the stale step: %+v", got)
+	}
+}
+
+// TestComplaintsShowTheProductAndReply: the inspector sees the product and
+// lot reported (not just a path), where it was bought and the photo, and
+// replies to the citizen; an empty reply is refused beside its field.
+func TestComplaintsShowTheProductAndReply(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	b, _ := e.db.FindBatch(ctx, e.demo.RoastedBatchID)
+	p, _ := e.db.FindProduct(ctx, b.ProductID)
+	blob, err := e.docs.Put(ctx, bytes.NewReader(entPNG()), registry.MaxReportPhoto, registry.ReportPhotoTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &registry.ProblemReport{Subject: "/01/" + p.GTIN + "/10/" + b.LotCode, Kind: "counterfeit", Message: "Tem khác thường",
+		PlaceOfPurchase: "Chợ Buôn Ma Thuột", Photo: &blob}
+	if err := e.db.CreateReport(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	c := e.as(asInspector)
+	list := c.get("/w/complaints")
+	wantContains(t, "list", list.body, p.NameVI+" · lô "+b.LotCode, r.Reference)
+	page := c.get("/w/complaints/" + r.ID)
+	wantContains(t, "report", page.body, `id="cmp-about">`+p.NameVI+" · lô "+b.LotCode, `id="cmp-place">Chợ Buôn Ma Thuột`,
+		`id="cmp-photo"`, `id="cmp-reply-form"`, "/report/"+r.Reference)
+	photo := c.get("/w/complaints/" + r.ID + "/photo")
+	wantStatus(t, "photo", photo, http.StatusOK)
+	if photo.header.Get("Content-Type") != "image/png" || photo.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("photo headers %v", photo.header)
+	}
+	if res := e.as(asCoop).get("/w/complaints/" + r.ID + "/photo"); res.status != http.StatusForbidden {
+		t.Errorf("an enterprise reads a citizen's photo: %d", res.status)
+	}
+	res := c.post("/w/complaints/"+r.ID+"/reply", url.Values{"version": cmpV(r), "reply": {" "}})
+	wantStatus(t, "empty reply", res, http.StatusUnprocessableEntity)
+	if got := cmpFind(t, e, r.ID); got.Reply != "" || got.Version != r.Version {
+		t.Fatalf("an empty reply wrote %+v", got)
+	}
+	res = c.post("/w/complaints/"+r.ID+"/reply", url.Values{"version": cmpV(r), "reply": {"Đã kiểm tra; sản phẩm chính hãng."}})
+	wantStatus(t, "reply", res, http.StatusSeeOther)
+	got := cmpFind(t, e, r.ID)
+	if got.Reply != "Đã kiểm tra; sản phẩm chính hãng." || got.RepliedAt == nil || got.Status != registry.ReportOpen ||
+		got.Reference != r.Reference || got.Photo == nil || got.PlaceOfPurchase != "Chợ Buôn Ma Thuột" {
+		t.Fatalf("after the reply %+v", got)
 	}
 }

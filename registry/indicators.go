@@ -89,6 +89,8 @@ func (p Period) String() string {
 
 // IndicatorInput is every record the indicators are computed from.
 type IndicatorInput struct {
+	// Phases are the programme's stages and their targets (nil: the defaults).
+	Phases        []PlanPhase
 	Enterprises   []*Enterprise
 	Products      []*Product
 	Certificates  []*Certificate
@@ -225,8 +227,11 @@ const CategoryNone = "unspecified"
 
 // Indicators are the programme's figures for a period.
 type Indicators struct {
-	Period       Period             `json:"period"`
-	Targets      []PlanTarget       `json:"targets"`
+	Period  Period       `json:"period"`
+	Targets []PlanTarget `json:"targets"`
+	// Phase is the programme's stage the period ends in, whose targets
+	// these are (without them: they are in Targets).
+	Phase        PlanPhase          `json:"phase"`
 	Support      SupportSummary     `json:"support"`
 	Training     TrainingSummary    `json:"training"`
 	Certificates CertificateSummary `json:"certificates"`
@@ -245,6 +250,77 @@ type Indicators struct {
 	ScanTotals   []Tally   `json:"scan_totals"`
 	ScannedCodes int       `json:"scanned_codes"`
 	ScanCount    int64     `json:"scan_count"`
+}
+
+// PlanPhase is a stage of the programme and its numeric targets. The plan
+// sets figures for 2021–2025; for 2026–2030 it sets only an orientation
+// (continue and widen the same work), so those targets are defaults to
+// configure (Orientation).
+type PlanPhase struct {
+	From, To    int
+	Targets     []PlanTarget
+	Orientation bool
+}
+
+// DefaultPlanPhases are the plan's 2021–2025 targets and, for 2026–2030,
+// the same minimums again as the default of its orientation.
+func DefaultPlanPhases() []PlanPhase {
+	next := make([]PlanTarget, len(planTargets))
+	copy(next, planTargets)
+	return []PlanPhase{{From: 2021, To: 2025, Targets: planTargets}, {From: 2026, To: 2030, Targets: next, Orientation: true}}
+}
+
+// ParsePlanTargets reads the targets of a phase written
+// "qcdp=1-2,experts=20-50,courses=3-5,support=40-80" (a single number is a
+// minimum with no maximum); keys not named keep their defaults. EINVALID
+// naming field.
+func ParsePlanTargets(field, s string, defaults []PlanTarget) ([]PlanTarget, error) {
+	out := make([]PlanTarget, len(defaults))
+	copy(out, defaults)
+	var p Problems
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		key, val, ok := strings.Cut(item, "=")
+		i := slices.IndexFunc(out, func(t PlanTarget) bool { return t.Key == strings.TrimSpace(key) })
+		if !ok || i < 0 {
+			p.Add(field, "target", fmt.Sprintf("%q: write key=min or key=min-max with a key among qcdp, experts, courses, support", item),
+				fmt.Sprintf("%q: viết khóa=tối_thiểu hoặc khóa=tối_thiểu-tối_đa, khóa là qcdp, experts, courses hoặc support", item))
+			continue
+		}
+		lo, hi, ranged := strings.Cut(strings.TrimSpace(val), "-")
+		min, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		max, err2 := min, error(nil)
+		if ranged {
+			max, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || min < 0 || max < min || max > 100000 {
+			p.Add(field, "target", fmt.Sprintf("%q: the minimum and maximum must be whole numbers, the minimum not above the maximum", item),
+				fmt.Sprintf("%q: tối thiểu và tối đa phải là số nguyên, tối thiểu không lớn hơn tối đa", item))
+			continue
+		}
+		out[i].Min, out[i].Max = min, max
+		if !ranged {
+			out[i].Max = 0 // no maximum
+		}
+	}
+	return out, p.Err()
+}
+
+// phaseOf is the phase holding year, else the last one before it, else the first.
+func phaseOf(phases []PlanPhase, year int) PlanPhase {
+	best := phases[0]
+	for _, ph := range phases {
+		if ph.From <= year {
+			best = ph
+		}
+		if ph.From <= year && year <= ph.To {
+			return ph
+		}
+	}
+	return best
 }
 
 // Targets of the plan for 2021–2025 (section I.2.a).
@@ -319,14 +395,26 @@ func ComputeIndicators(in IndicatorInput, period Period) Indicators {
 	for _, s := range in.Support {
 		years[3] = append(years[3], s.Year)
 	}
-	for i, t := range planTargets {
+	phases := in.Phases
+	if len(phases) == 0 {
+		phases = DefaultPlanPhases()
+	}
+	phase := phaseOf(phases, period.To)
+	out.Phase = PlanPhase{From: phase.From, To: phase.To, Orientation: phase.Orientation}
+	keys := map[string]int{"qcdp": 0, "experts": 1, "courses": 2, "support": 3}
+	for _, t := range phase.Targets {
+		i, ok := keys[t.Key]
+		if !ok {
+			continue
+		}
 		t.ByYear = nil
 		for _, y := range period.Years() {
 			n := countYear(years[i], func(x int) bool { return x == y })
 			t.ByYear = append(t.ByYear, YearCount{Year: y, Count: n})
 			t.Reached += n
 		}
-		t.Cumulative = countYear(years[i], func(x int) bool { return x >= PlanStartYear && x <= period.To })
+		// Judged on what the phase has done so far: from its first year.
+		t.Cumulative = countYear(years[i], func(x int) bool { return x >= phase.From && x <= period.To })
 		t.Met = t.Cumulative >= t.Min
 		out.Targets = append(out.Targets, t)
 	}

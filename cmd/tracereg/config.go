@@ -40,6 +40,8 @@ type Config struct {
 	// Calendar and Inbox set the conformity announcement deadlines.
 	Calendar registry.WorkCalendar
 	Inbox    registry.InboxRules
+	// Phases are the programme's stages and targets.
+	Phases []registry.PlanPhase
 }
 
 // envVars documents every variable: the README's table is checked against it.
@@ -70,6 +72,7 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
 	{"TRACEREG_RECEIPT_DAYS", "5", "working days the agency has to issue the notice of receipt of a complete dossier"},
 	{"TRACEREG_RECEIPT_FORMAT", "{seq}/{year}/TBTN-SKHCN", "number format of the notice of receipt ({seq}, {seq:3} zero-padded, {year})"},
+	{"TRACEREG_TARGETS_2026_2030", "qcdp=1,experts=20,courses=3,support=40", "the programme's targets for 2026–2030 (the plan sets only an orientation), `key=min` or `key=min-max` for qcdp, experts, courses, support; judged from 2026"},
 }
 
 // LoadConfig reads and checks the configuration; an error names the variable.
@@ -213,6 +216,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Inbox.ReceiptNumberFormat = getenv("TRACEREG_RECEIPT_FORMAT")
 	if err := c.Inbox.Validate(); err != nil {
 		return c, bad("TRACEREG_RECEIPT_FORMAT", err.Error())
+	}
+	c.Phases = registry.DefaultPlanPhases()
+	if v := getenv("TRACEREG_TARGETS_2026_2030"); v != "" {
+		t, err := registry.ParsePlanTargets("TRACEREG_TARGETS_2026_2030", v, c.Phases[1].Targets)
+		if err != nil {
+			return c, bad("TRACEREG_TARGETS_2026_2030", registry.PublicError(err).Fields[0].Message)
+		}
+		c.Phases[1].Targets = t
 	}
 	return c, nil
 }

@@ -347,7 +347,7 @@ func (m *Main) NewApp() (*fiber.App, error) {
 			return a.Identify(c)
 		})
 	}
-	if err := stats.Mount(app, stats.Config{Store: m.Store, Clock: clock, Logger: m.Logger, Authorize: stats.AuthorizeActor}); err != nil {
+	if err := stats.Mount(app, stats.Config{Store: m.Store, Clock: clock, Logger: m.Logger, Authorize: stats.AuthorizeActor, Phases: m.Config.Phases}); err != nil {
 		return nil, err
 	}
 	m.lookup, err = lookup.MountLookup(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,

@@ -68,9 +68,14 @@ func Build(ind registry.Indicators, opt Options) []Sheet {
 func vi(key string) string { return Label("vi", key) }
 
 // TargetRange is how a target reads: "1–2".
-func TargetRange(t registry.PlanTarget) string { return fmt.Sprintf("%d–%d", t.Min, t.Max) }
+func TargetRange(t registry.PlanTarget) string {
+	if t.Max == 0 {
+		return fmt.Sprintf("từ %d", t.Min)
+	}
+	return fmt.Sprintf("%d–%d", t.Min, t.Max)
+}
 
-// Verdict is "Đạt" when the target's minimum is reached from 2021 to the end of the period.
+// Verdict is "Đạt" when the target's minimum is reached from the phase's first year to the end of the period.
 func Verdict(t registry.PlanTarget) string {
 	if t.Met {
 		return "Đạt"
@@ -91,9 +96,17 @@ func mainSheet(ind registry.Indicators, opt Options) Sheet {
 	add()
 
 	add(HeadObjectives)
-	add("STT", "Chỉ tiêu giai đoạn 2021–2025", "Mục tiêu tối thiểu", "Mục tiêu tối đa")
+	add("STT", fmt.Sprintf("Chỉ tiêu giai đoạn %d–%d", ind.Phase.From, ind.Phase.To), "Mục tiêu tối thiểu", "Mục tiêu tối đa")
 	for i, t := range ind.Targets {
-		add(i+1, t.NameVI, t.Min, t.Max)
+		var most any = t.Max
+		if t.Max == 0 {
+			most = "(không giới hạn)"
+		}
+		add(i+1, t.NameVI, t.Min, most)
+	}
+	if ind.Phase.Orientation {
+		add("", fmt.Sprintf("Kế hoạch chỉ nêu định hướng cho giai đoạn %d–%d; các mức trên do Sở cấu hình (mặc định bằng mức tối thiểu của giai đoạn trước).",
+			ind.Phase.From, ind.Phase.To))
 	}
 	add()
 
@@ -151,11 +164,11 @@ func mainSheet(ind registry.Indicators, opt Options) Sheet {
 	add()
 
 	add(HeadResults)
-	head := []any{"STT", "Chỉ tiêu", "Mục tiêu 2021–2025"}
+	head := []any{"STT", "Chỉ tiêu", fmt.Sprintf("Mục tiêu %d–%d", ind.Phase.From, ind.Phase.To)}
 	for _, y := range p.Years() {
 		head = append(head, fmt.Sprintf("Năm %d", y))
 	}
-	head = append(head, "Trong kỳ báo cáo", "Lũy kế từ năm 2021", "Đánh giá")
+	head = append(head, "Trong kỳ báo cáo", fmt.Sprintf("Lũy kế từ năm %d", ind.Phase.From), "Đánh giá")
 	add(head...)
 	for i, t := range ind.Targets {
 		row := []any{i + 1, t.NameVI, TargetRange(t)}
@@ -172,7 +185,7 @@ func mainSheet(ind registry.Indicators, opt Options) Sheet {
 	for _, t := range ind.Targets {
 		if !t.Met {
 			n++
-			add(n, fmt.Sprintf("Chỉ tiêu \"%s\" mới đạt %d/%d (lũy kế từ năm 2021).", t.NameVI, t.Cumulative, t.Min))
+			add(n, fmt.Sprintf("Chỉ tiêu \"%s\" mới đạt %d/%d (lũy kế từ năm %d).", t.NameVI, t.Cumulative, t.Min, ind.Phase.From))
 		}
 	}
 	for _, d := range opt.Difficulties {

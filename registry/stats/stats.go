@@ -48,6 +48,9 @@ type Config struct {
 	CacheTTL       time.Duration
 	LoadTimeout    time.Duration
 	RefreshTimeout time.Duration
+	// Phases are the programme's stages and targets (nil: the plan's
+	// 2021–2025 targets and the default 2026–2030 ones).
+	Phases []registry.PlanPhase
 }
 
 // AuthorizeActor is an Authorize that admits the registry.Actor which an
@@ -218,6 +221,7 @@ func (s *Stats) fetch(ctx context.Context, timeout time.Duration) (*snapshot, er
 	if err != nil {
 		return nil, err
 	}
+	in.Phases = s.cfg.Phases
 	entries, sectorOf, err := registry.LoadBenchmarks(ctx, s.cfg.Store)
 	if err != nil {
 		return nil, err

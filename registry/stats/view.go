@@ -73,11 +73,15 @@ func (v viewer) targets(ind registry.Indicators) section {
 	for _, y := range ind.Period.Years() {
 		head = append(head, strconv.Itoa(y))
 	}
-	head = append(head, v.t["in_period"], v.t["cumulative"], v.t["verdict"])
+	head = append(head, v.t["in_period"], fmt.Sprintf(v.t["cumulative"], ind.Phase.From), v.t["verdict"])
 	tb := table{Head: head}
 	var items []progress
 	for _, t := range ind.Targets {
-		row := []cell{v.text(v.targetName(t)), v.text(fmt.Sprintf("%d–%d", t.Min, t.Max))}
+		goal := fmt.Sprintf("%d–%d", t.Min, t.Max)
+		if t.Max == 0 {
+			goal = fmt.Sprintf(v.t["at_least"], t.Min)
+		}
+		row := []cell{v.text(v.targetName(t)), v.text(goal)}
 		for _, y := range t.ByYear {
 			row = append(row, v.num(int64(y.Count), fmt.Sprintf("target/%s/%d", t.Key, y.Year)))
 		}
@@ -87,10 +91,14 @@ func (v viewer) targets(ind registry.Indicators) section {
 		}
 		row = append(row, v.num(int64(t.Reached), "target/"+t.Key+"/reached"), v.num(int64(t.Cumulative), "target/"+t.Key+"/cumulative"), verdict)
 		tb.Rows = append(tb.Rows, row)
-		items = append(items, progress{Label: v.targetName(t), Value: int64(t.Cumulative), Min: int64(t.Min), Max: int64(t.Max),
-			Text: fmt.Sprintf("%d / %d–%d", t.Cumulative, t.Min, t.Max), Met: t.Met})
+		items = append(items, progress{Label: v.targetName(t), Value: int64(t.Cumulative), Min: int64(t.Min), Max: int64(max(t.Max, t.Min)),
+			Text: fmt.Sprintf("%d / %s", t.Cumulative, goal), Met: t.Met})
 	}
-	return section{ID: "targets", Title: v.t["targets"], Note: v.t["targets_note"],
+	note := fmt.Sprintf(v.t["targets_note"], ind.Phase.From)
+	if ind.Phase.Orientation {
+		note += " " + fmt.Sprintf(v.t["targets_orientation"], ind.Phase.From, ind.Phase.To)
+	}
+	return section{ID: "targets", Title: fmt.Sprintf(v.t["targets"], ind.Phase.From, ind.Phase.To), Note: note,
 		Panels: []panel{{Chart: progressChart(items), Table: tb}}}
 }
 

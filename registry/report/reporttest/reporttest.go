@@ -375,13 +375,18 @@ func dateYear(d registry.Date, fallback time.Time) int {
 func Expect(ds *Dataset, from, to int) Figures {
 	f := Figures{}
 	in := func(y int) bool { return from <= y && y <= to }
-	// Targets: per year, the period, and from 2021 to the end of the period.
+	// Targets: per year, the period, and from the first year of the plan's
+	// phase (2021–2025, then 2026–2030) to the end of the period.
+	phaseStart := 2021
+	if to >= 2026 {
+		phaseStart = 2026
+	}
 	count := func(key string, y int) {
 		if in(y) {
 			f["target/"+key+"/reached"]++
 			f[fmt.Sprintf("target/%s/%d", key, y)]++
 		}
-		if y >= 2021 && y <= to {
+		if y >= phaseStart && y <= to {
 			f["target/"+key+"/cumulative"]++
 		}
 	}

@@ -89,6 +89,9 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
 	acc.Get("/password", w.passwordForm)
 	acc.Post("/password", w.changePassword)
+	acc.Get("/api-keys", w.apiKeys)
+	acc.Post("/api-keys", w.apiKeyCreate)
+	acc.Post("/api-keys/:id/revoke", w.apiKeyRevoke)
 
 	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
 	g.Get("/", w.home)

@@ -32,6 +32,9 @@ func (w *Web) mountEntFacilities(g fiber.Router, ent fiber.Handler) {
 	g.Post("/facilities", ent, w.entFacilityCreate)
 	g.Get("/facilities/:id", ent, w.entFacility)
 	g.Get("/facilities/:id/plot.geojson", ent, w.entFacilityGeoJSON)
+	g.Get("/facilities/:id/edit", ent, w.entFacilityEdit)
+	g.Post("/facilities/:id/edit", ent, w.entFacilityUpdate)
+	g.Post("/facilities/:id/delete", ent, w.entFacilityDelete)
 }
 
 type entFacilitiesData struct {
@@ -74,12 +77,23 @@ type entFacilityFormData struct {
 	Kinds      []string
 	Districts  []string
 	Categories []string
+	// Facility is the one edited (nil for a new one).
+	Facility *registry.Facility
+	Outline  entPlotSVG
 }
 
 func (w *Web) entFacilityPage(c *fiber.Ctx, f *Form) *Page {
 	p := w.page(c, "enterprise/facility_form", "ent_facility_new")
 	p.Form = f
 	p.Data = entFacilityFormData{Kinds: registry.FacilityKinds, Districts: registry.Districts, Categories: registry.ProductCategories}
+	return p
+}
+
+func (w *Web) entFacilityEditPage(c *fiber.Ctx, fac *registry.Facility, f *Form) *Page {
+	p := w.page(c, "enterprise/facility_form", "ent_facility_edit")
+	p.Form = f
+	p.Data = entFacilityFormData{Kinds: registry.FacilityKinds, Districts: registry.Districts, Categories: registry.ProductCategories,
+		Facility: fac, Outline: entOutlineOf(string(fac.Geometry))}
 	return p
 }
 
@@ -95,16 +109,15 @@ func (w *Web) entFacilityNew(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, w.entFacilityPage(c, f))
 }
 
-func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
-	id, err := entID(c)
-	if err != nil {
-		return err
-	}
-	f := newForm(c)
-	fac := &registry.Facility{EnterpriseID: id, Kind: f.Value("kind"), Name: strings.TrimSpace(f.Value("name")),
-		Code: strings.TrimSpace(f.Value("code")), GLN: strings.TrimSpace(f.Value("gln")), District: f.Value("district"), Address: strings.TrimSpace(f.Value("address")),
-		Crop: f.Value("crop"), LandClearedOn: registry.Date(strings.TrimSpace(f.Value("land_cleared_on")))}
+// entFillFacility copies the form into fac; the geometry comes from the
+// chosen mode ("keep" leaves an edited facility's as it is). Problems are
+// returned as one EINVALID; a store failure as itself.
+func (w *Web) entFillFacility(c *fiber.Ctx, f *Form, fac *registry.Facility) error {
+	fac.Kind, fac.Name, fac.Code = f.Value("kind"), strings.TrimSpace(f.Value("name")), strings.TrimSpace(f.Value("code"))
+	fac.GLN, fac.District, fac.Address = strings.TrimSpace(f.Value("gln")), f.Value("district"), strings.TrimSpace(f.Value("address"))
+	fac.Crop, fac.LandClearedOn = f.Value("crop"), registry.Date(strings.TrimSpace(f.Value("land_cleared_on")))
 	var p registry.Problems
+	fac.AreaHa = 0
 	if a := strings.TrimSpace(strings.ReplaceAll(f.Value("area_ha"), ",", ".")); a != "" {
 		if v, err := strconv.ParseFloat(a, 64); err != nil {
 			p.Add("area_ha", "number", "must be a number of hectares, e.g. 1.8", "phải là số hecta, ví dụ 1,8")
@@ -112,6 +125,7 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 			fac.AreaHa = v
 		}
 	}
+	fac.DeforestationFree = nil
 	if fac.Kind == registry.FacilityFarmPlot {
 		switch f.Value("deforestation_free") {
 		case "yes", "no":
@@ -122,9 +136,12 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 				"hãy cho biết thửa đất có bị phá rừng sau ngày 31/12/2020 hay không")
 		}
 	}
-	geometry, gerr := w.entGeometry(c, f, fac.Kind)
-	if gerr != nil && !invalid(gerr) {
-		return gerr
+	geometry, gerr := string(fac.Geometry), error(nil)
+	if f.Value("geo_mode") != "keep" || fac.ID == "" {
+		geometry, gerr = w.entGeometry(c, f, fac.Kind)
+		if gerr != nil && !invalid(gerr) {
+			return gerr
+		}
 	}
 	fac.Geometry = registry.GeoJSON(geometry)
 	if err := fac.Validate(); err != nil {
@@ -133,7 +150,17 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 	if gerr != nil {
 		p.Merge("", gerr)
 	}
-	err = p.Err()
+	return p.Err()
+}
+
+func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
+	id, err := entID(c)
+	if err != nil {
+		return err
+	}
+	f := newForm(c)
+	fac := &registry.Facility{EnterpriseID: id}
+	err = w.entFillFacility(c, f, fac)
 	if err == nil {
 		if err = entAuthorize(c, registry.ActCreate, registry.KindFacility, id); err != nil {
 			return err
@@ -151,6 +178,114 @@ func (w *Web) entFacilityCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return w.redirectFlash(c, Prefix+"/facilities/"+fac.ID, "flash_ent_facility_created")
+}
+
+// entLoadOwnFacility reads the :id facility for a change by the caller.
+func (w *Web) entLoadOwnFacility(c *fiber.Ctx, action string) (*registry.Facility, error) {
+	fac, err := w.entLoadFacility(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := entAuthorize(c, action, registry.KindFacility, fac.EnterpriseID); err != nil {
+		return nil, err
+	}
+	return fac, nil
+}
+
+func (w *Web) entFacilityEdit(c *fiber.Ctx) error {
+	fac, err := w.entLoadOwnFacility(c, registry.ActUpdate)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, w.entFacilityEditPage(c, fac, entFacilityForm(c, fac)))
+}
+
+// entFacilityForm is the edit form filled from fac.
+func entFacilityForm(c *fiber.Ctx, fac *registry.Facility) *Form {
+	f := newForm(c)
+	for k, v := range map[string]string{"kind": fac.Kind, "name": fac.Name, "code": fac.Code, "gln": fac.GLN, "district": fac.District,
+		"address": fac.Address, "crop": fac.Crop, "land_cleared_on": string(fac.LandClearedOn), "version": strconv.Itoa(fac.Version),
+		"geo_mode": "keep", "coord_order": "lonlat"} {
+		f.Set(k, v)
+	}
+	if fac.AreaHa > 0 {
+		f.Set("area_ha", strconv.FormatFloat(fac.AreaHa, 'f', -1, 64))
+	}
+	if fac.DeforestationFree != nil {
+		f.Set("deforestation_free", map[bool]string{true: "yes", false: "no"}[*fac.DeforestationFree])
+	}
+	return f
+}
+
+func (w *Web) entFacilityUpdate(c *fiber.Ctx) error {
+	cur, err := w.entLoadOwnFacility(c, registry.ActUpdate)
+	if err != nil {
+		return err
+	}
+	f := newForm(c)
+	next := *cur
+	next.Version = -1 // a form without its version is stale
+	if v, err := strconv.Atoi(f.Value("version")); err == nil {
+		next.Version = v
+	}
+	err = w.entFillFacility(c, f, &next)
+	if err == nil {
+		err = w.store.UpdateFacility(ctx(c), &next)
+	}
+	if err != nil {
+		if invalid(err) {
+			f.Fail(entCollapseGeometry(err))
+			status := fiber.StatusUnprocessableEntity
+			if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
+				status = fiber.StatusConflict
+			}
+			return w.render(c, status, w.entFacilityEditPage(c, cur, f))
+		}
+		return err
+	}
+	if err := w.audit(c, "facility.update", registry.KindFacility, next.ID, next.EnterpriseID, cur, &next); err != nil {
+		return err
+	}
+	w.publicChanged() // place pages, plot maps of lots
+	return w.redirectFlash(c, Prefix+"/facilities/"+next.ID, "flash_ent_facility_saved")
+}
+
+// entFacilityDelete deletes a facility nothing refers to, once confirmed:
+// a plot or site a lot or certificate names stays (the store says which).
+func (w *Web) entFacilityDelete(c *fiber.Ctx) error {
+	fac, err := w.entLoadOwnFacility(c, registry.ActDelete)
+	if err != nil {
+		return err
+	}
+	f := newForm(c)
+	switch {
+	case f.Value("confirm_delete") != "yes":
+		err = fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
+			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
+	case f.Value("version") != strconv.Itoa(fac.Version):
+		err = registry.Errorf(registry.ESTALE, "The place changed since you read it; check it and try again.",
+			"Địa điểm đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
+	default:
+		err = w.store.DeleteRecord(ctx(c), registry.KindFacility, fac.ID)
+	}
+	if err != nil {
+		if !invalid(err) {
+			return err
+		}
+		f.Fail(err)
+		status := fiber.StatusUnprocessableEntity
+		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
+			status = fiber.StatusConflict
+		}
+		ef := entFacilityForm(c, fac)
+		ef.Errors, ef.General = f.Errors, f.General
+		return w.render(c, status, w.entFacilityEditPage(c, fac, ef))
+	}
+	if err := w.audit(c, "facility.delete", registry.KindFacility, fac.ID, fac.EnterpriseID, fac, nil); err != nil {
+		return err
+	}
+	w.publicChanged()
+	return w.redirectFlash(c, Prefix+"/facilities", "flash_ent_facility_deleted")
 }
 
 // entGeometry builds the GeoJSON geometry text from the form: an uploaded

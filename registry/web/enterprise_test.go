@@ -867,3 +867,73 @@ func TestEnterpriseLotCorrection(t *testing.T) {
 		t.Errorf("another enterprise's lot was written")
 	}
 }
+
+// TestEnterpriseFacilityEditAndDelete: a plot is corrected keeping its
+// outline or with a new point; a stale or wrong form writes nothing; a plot
+// a lot names is not deleted; an unused one is, after confirmation; another
+// enterprise's is not reachable.
+func TestEnterpriseFacilityEditAndDelete(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	plots, _ := entPlots(t, e, e.demo.CoopID)
+	used := plots[0] // the demo's lots come from it
+	r := c.get("/w/facilities/" + used.ID + "/edit")
+	wantStatus(t, "edit form", r, http.StatusOK)
+	wantContains(t, "edit form", r.body, `id="geo-mode-keep"`, `name="version" value="`, `value="`+used.Name+`"`, `id="facility-delete-form"`)
+	form := func(f *registry.Facility) url.Values {
+		v := url.Values{"kind": {f.Kind}, "name": {f.Name + " (đã sửa)"}, "district": {f.District}, "crop": {f.Crop}, "geo_mode": {"keep"},
+			"deforestation_free": {"yes"}, "version": {fmt.Sprint(f.Version)}, "code": {f.Code}, "gln": {f.GLN}}
+		if f.AreaHa > 0 {
+			v.Set("area_ha", fmt.Sprint(f.AreaHa))
+		}
+		return v
+	}
+	before, _ := e.db.FindFacility(ctx, used.ID)
+	for _, tc := range []struct {
+		name   string
+		change func(url.Values)
+		status int
+		want   string
+	}{
+		{"stale", func(v url.Values) { v.Set("version", "0") }, http.StatusConflict, ""},
+		{"no name", func(v url.Values) { v.Set("name", "") }, http.StatusUnprocessableEntity, `id="form-errors"`},
+		{"bad point", func(v url.Values) { v.Set("geo_mode", "point"); v.Set("point_lon", "200"); v.Set("point_lat", "12") }, http.StatusUnprocessableEntity, `id="form-errors"`},
+	} {
+		v := form(before)
+		tc.change(v)
+		res := c.postMultipart("/w/facilities/"+used.ID+"/edit", v)
+		wantStatus(t, tc.name, res, tc.status)
+		wantContains(t, tc.name, res.body, tc.want)
+		if got, _ := e.db.FindFacility(ctx, used.ID); got.Version != before.Version {
+			t.Fatalf("%s wrote the plot", tc.name)
+		}
+	}
+	wantStatus(t, "save, keeping the outline", c.postMultipart("/w/facilities/"+used.ID+"/edit", form(before)), http.StatusSeeOther)
+	got, _ := e.db.FindFacility(ctx, used.ID)
+	if got.Name != before.Name+" (đã sửa)" || got.Geometry != before.Geometry || got.Version != before.Version+1 {
+		t.Fatalf("edited plot %+v", got)
+	}
+	// In use: not deleted; the page says which records refer to it.
+	res := c.post("/w/facilities/"+used.ID+"/delete", url.Values{"confirm_delete": {"yes"}, "version": {fmt.Sprint(got.Version)}})
+	wantStatus(t, "delete a used plot", res, http.StatusConflict)
+	wantContains(t, "delete a used plot", res.body, "đang tham chiếu")
+	// A new, unused site is deleted after the box is ticked.
+	site := &registry.Facility{EnterpriseID: e.demo.CoopID, Kind: registry.FacilityWarehouse, Name: "Kho tạm", District: used.District}
+	if err := e.db.CreateFacility(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	res = c.post("/w/facilities/"+site.ID+"/delete", url.Values{"version": {fmt.Sprint(site.Version)}})
+	wantStatus(t, "unconfirmed", res, http.StatusUnprocessableEntity)
+	wantStatus(t, "delete", c.post("/w/facilities/"+site.ID+"/delete", url.Values{"confirm_delete": {"yes"}, "version": {fmt.Sprint(site.Version)}}), http.StatusSeeOther)
+	if _, err := e.db.FindFacility(ctx, site.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("deleted site: %v", err)
+	}
+	// Another enterprise's plot.
+	if r := e.as(asRoaster).get("/w/facilities/" + used.ID + "/edit"); r.status != http.StatusNotFound {
+		t.Errorf("the roaster edits the coop's plot: %d", r.status)
+	}
+	if r := e.as(asRoaster).postMultipart("/w/facilities/"+used.ID+"/edit", form(got)); r.status != http.StatusNotFound {
+		t.Errorf("the roaster posts to the coop's plot: %d", r.status)
+	}
+}

@@ -20,7 +20,7 @@ func TestNoEnglishInVietnameseWorkspaces(t *testing.T) {
 	anns, _ := e.db.FindAnnouncementsByReceipt(ctx, registry.DemoReceiptNumber)
 	pages := map[string][]string{
 		asCoop: {"/w/", "/w/products", "/w/products/new", "/w/products/" + green.ProductID, "/w/facilities", "/w/facilities/new",
-			"/w/facilities/" + plots[0].ID, "/w/lots", "/w/lots/new", "/w/lots/" + green.ID, "/w/lots/" + green.ID + "/edit",
+			"/w/facilities/" + plots[0].ID, "/w/facilities/" + plots[0].ID + "/edit", "/w/lots", "/w/lots/new", "/w/lots/" + green.ID, "/w/lots/" + green.ID + "/edit",
 			"/w/documents", "/w/announcements", "/w/announcements/new", "/w/import", "/w/benchmark", "/account/api-keys", "/account/password"},
 		asRoaster:   {"/w/", "/w/announcements/" + anns[0].ID, "/w/announcements/" + anns[0].ID + "/notice"},
 		asCertifier: {"/w/", "/w/certificates", "/w/certificates/new", "/w/certificates/" + certs[0].ID},

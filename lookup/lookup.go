@@ -164,6 +164,7 @@ func New(cfg Config) (*Lookup, error) {
 	}
 	l := &Lookup{cfg: cfg, log: cfg.Logger, tmpl: tmpl}
 	l.cache = newCache(cfg.CacheTTL, cfg.MaxStale)
+	l.cache.now = cfg.Clock.Now // ages follow the injected clock, so tests move it instead of sleeping
 	if cfg.Scans != nil {
 		l.scans = newScanLogger(cfg.Scans, cfg.ScanQueue, cfg.ScanFlush, cfg.Logger)
 	}

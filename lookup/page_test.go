@@ -337,7 +337,9 @@ func (s *countingStore) FindProductByGTIN(ctx context.Context, g string) (*regis
 func TestCacheAndDatabaseDown(t *testing.T) {
 	e := newEnv(t, demoNow)
 	cs := &countingStore{Store: e.db}
-	app, _ := e.mount(lookup.Config{Store: cs, CacheTTL: 300 * time.Millisecond, LoadTimeout: time.Second})
+	clk := &movingClock{}
+	clk.set(demoNow)
+	app, _ := e.mount(lookup.Config{Store: cs, Clock: clk, CacheTTL: 300 * time.Millisecond, LoadTimeout: time.Second})
 	for range 5 {
 		wantStatus(t, do(t, app, "GET", e.lotPage()), 200)
 		wantStatus(t, do(t, app, "GET", e.lotPath()), 307)
@@ -345,7 +347,7 @@ func TestCacheAndDatabaseDown(t *testing.T) {
 	if n := cs.n.Load(); n != 1 {
 		t.Fatalf("%d database reads for 10 requests of one lot, want 1", n)
 	}
-	time.Sleep(350 * time.Millisecond)
+	clk.set(clk.Now().Add(350 * time.Millisecond)) // past the TTL
 	wantStatus(t, do(t, app, "GET", e.lotPage()), 200)
 	if n := cs.n.Load(); n != 2 {
 		t.Fatalf("%d reads after the TTL, want 2", n)
@@ -354,7 +356,7 @@ func TestCacheAndDatabaseDown(t *testing.T) {
 	if err := e.db.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(350 * time.Millisecond)
+	clk.set(clk.Now().Add(350 * time.Millisecond)) // past the TTL
 	r := do(t, app, "GET", e.lotPage())
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, "có thể chưa cập nhật", registry.DemoRoastedLot)

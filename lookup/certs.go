@@ -154,6 +154,9 @@ func (l *Lookup) certDetails(c *fiber.Ctx, set *certSet, lg string) []certDetail
 			if h.Reason == "issued" { // the service's code for the first entry
 				hv.Text, hv.Reason = T["original_issue"], ""
 			}
+			if h.Action != "" { // an amendment: renewed, corrected, file replaced
+				hv.Text = T["ca_"+h.Action]
+			}
 			d.History = append(d.History, hv)
 		}
 		out = append(out, d)

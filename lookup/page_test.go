@@ -551,3 +551,23 @@ func TestBadCheckDigitPageOffersAReport(t *testing.T) {
 	wantStatus(t, j, 400)
 	wantContains(t, j.Body, `"AI 01"`)
 }
+
+// A renewed certificate's public page shows the renewal in its history and
+// its new validity, and stays valid.
+func TestRenewalOnPublicCertificatePage(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	certs, _ := e.db.FindCertificatesByNumber(ctx, "VG-DEMO-2025-0117")
+	next, err := registry.CertificateAmendment{Action: registry.CertRenew, Reason: "Đánh giá tái chứng nhận đạt", IssuedOn: "2028-03-01",
+		ExpiresOn: "2031-02-28"}.Apply(certs[0], "certifier", demoNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.UpdateCertificate(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	r := do(t, e.app, "GET", "/c/VG-DEMO-2025-0117")
+	wantContains(t, r.Body, "Gia hạn", "Đánh giá tái chứng nhận đạt", "28/02/2031", `data-status="active"`)
+	wantNotContains(t, r.Body, "certifier")
+}

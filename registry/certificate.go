@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -49,6 +50,95 @@ type StatusChange struct {
 	On     Date      `json:"on" bson:"on"` // the day the decision takes effect
 	At     time.Time `json:"at" bson:"at"` // when it was recorded
 	By     string    `json:"by,omitempty" bson:"by,omitempty"`
+	// Action is set on an amendment of a certificate (CertRenew,
+	// CertCorrect, CertReplaceDocument), which decides no status.
+	Action string `json:"action,omitempty" bson:"action,omitempty"`
+}
+
+// Certificate amendments: what its body may change on a certificate after
+// issuing it. Each is a history entry, shown on the public page: a
+// certificate is never silently rewritten.
+const (
+	CertRenew           = "renew"            // a new validity: issued on, expires on
+	CertCorrect         = "correct"          // the standard or scope text, written wrong
+	CertReplaceDocument = "replace_document" // another PDF of the same certificate
+)
+
+// CertificateAmendment is one amendment, with why.
+type CertificateAmendment struct {
+	Action    string `json:"action"`
+	Reason    string `json:"reason"`
+	IssuedOn  Date   `json:"issued_on,omitempty"`  // renew
+	ExpiresOn Date   `json:"expires_on,omitempty"` // renew
+	Standard  string `json:"standard,omitempty"`   // correct
+	ScopeText string `json:"scope_text,omitempty"` // correct
+	// DocumentID is the new PDF's document (replace_document; optional on renew).
+	DocumentID string `json:"document_id,omitempty"`
+}
+
+// Apply returns c amended, with the history entry, done by by at at; c is
+// left as it was. EINVALID naming the field: "action", "reason" (3 to 500
+// characters), "expires_on" (after the current expiry, and after issued_on),
+// "document_id" (required to replace the document), "status" (a withdrawn
+// certificate is not amended).
+func (a CertificateAmendment) Apply(c *Certificate, by string, at time.Time) (*Certificate, error) {
+	var p Problems
+	oneOf(&p, "action", a.Action, []string{CertRenew, CertCorrect, CertReplaceDocument})
+	reason := strings.TrimSpace(a.Reason)
+	if n := len([]rune(reason)); n < 3 || n > 500 {
+		p.Add("reason", "required", "give a reason of 3 to 500 characters", "cần nêu lý do từ 3 đến 500 ký tự")
+	}
+	if c.StatusAt(at).Status == CertWithdrawn {
+		p.Add("status", "withdrawn", "a withdrawn certificate is not amended: issue a new one", "chứng nhận đã thu hồi không được sửa đổi: hãy cấp chứng nhận mới")
+	}
+	next := *c
+	next.History = append([]StatusChange(nil), c.History...)
+	switch a.Action {
+	case CertRenew:
+		issued, errI := a.IssuedOn.Time()
+		expires, errE := a.ExpiresOn.Time()
+		old, errO := c.ExpiresOn.Time()
+		switch {
+		case errI != nil:
+			p.Add("issued_on", "date", "must be a date written YYYY-MM-DD", "phải là ngày dạng YYYY-MM-DD")
+		case errE != nil:
+			p.Add("expires_on", "date", "must be a date written YYYY-MM-DD", "phải là ngày dạng YYYY-MM-DD")
+		case !expires.After(issued):
+			p.Add("expires_on", "date_order", "must be after the issue date", "phải sau ngày cấp")
+		case errO == nil && !expires.After(old):
+			p.Add("expires_on", "renewal", "a renewal ends after the current expiry", "gia hạn phải kết thúc sau ngày hết hạn hiện tại")
+		}
+		if next.OriginalIssue == "" {
+			next.OriginalIssue = c.IssuedOn
+		}
+		next.IssuedOn, next.ExpiresOn = a.IssuedOn, a.ExpiresOn
+		if a.DocumentID != "" {
+			next.DocumentID = a.DocumentID
+		}
+	case CertCorrect:
+		next.Standard, next.ScopeText = strings.TrimSpace(a.Standard), strings.TrimSpace(a.ScopeText)
+		if next.Standard == c.Standard && next.ScopeText == c.ScopeText {
+			p.Add("reason", "unchanged", "the correction changes nothing", "đính chính không thay đổi nội dung nào")
+		}
+	case CertReplaceDocument:
+		if !ValidID(a.DocumentID) {
+			p.Add("document_id", "required", "attach the new PDF", "hãy đính kèm tệp PDF mới")
+		}
+		next.DocumentID = a.DocumentID
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	st := c.StatusAt(at)
+	status := st.Status
+	if status == CertExpired {
+		status = CertActive // a renewal brings an expired certificate back; the dates say so
+	}
+	next.History = append(next.History, StatusChange{Status: status, Reason: reason, On: VietnamDate(at), At: at.UTC(), By: by, Action: a.Action})
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	return &next, nil
 }
 
 // Validate checks a certificate before it is written.
@@ -106,8 +196,8 @@ func (c *Certificate) StatusAt(now time.Time) CertStatus {
 	// The latest decision that has taken effect by today.
 	for i := len(c.History) - 1; i >= 0; i-- {
 		h := c.History[i]
-		if on, err := h.On.Time(); err == nil && on.After(todayDay) {
-			continue
+		if on, err := h.On.Time(); err == nil && on.After(todayDay) || h.Action != "" {
+			continue // not yet in force, or an amendment (which decides no status)
 		}
 		if h.Status == CertSuspended || h.Status == CertWithdrawn {
 			st.Status, st.Since, st.Reason = h.Status, h.On, h.Reason

@@ -178,6 +178,12 @@ func matrixCases() []matrixCase {
 		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/status", body: statusRequest{Status: "suspended", Reason: "Vi phạm quy trình", On: "2026-03-01"},
 			header: map[string]string{"If-Match": etag(c.ID, c.Version)}}
 	}, want{200, 403, 200, 403, 404, 401})
+	add("POST", "/certificates/{id}/amend", func(e *env, as string) request {
+		c := e.newCert(e.body.ID, e.e1.ID)
+		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/amend",
+			body:   registry.CertificateAmendment{Action: registry.CertRenew, Reason: "Đánh giá giám sát đạt", IssuedOn: "2028-01-01", ExpiresOn: "2031-01-01"},
+			header: map[string]string{"If-Match": etag(c.ID, c.Version)}}
+	}, want{200, 403, 200, 403, 404, 401})
 
 	newAnn := func(e *env) *registry.ConformityAnnouncement {
 		return &registry.ConformityAnnouncement{EnterpriseID: e.e1.ID, Type: registry.AnnounceStandard, ProductIDs: []string{e.prod1.ID},

@@ -177,6 +177,10 @@ func (a *API) mountResources(g fiber.Router) {
 			return registry.Resource{Kind: registry.KindCertificate, EnterpriseID: x.HolderID, BodyID: x.BodyID}
 		},
 		find: s.FindCertificate, create: s.CreateCertificate, update: s.UpdateCertificate, deletable: true,
+		check: func(me registry.Actor, cur, next *registry.Certificate) error {
+			next.History = cur.History // changed by …/status and …/amend only
+			return nil
+		},
 		prepare: func(me registry.Actor, x *registry.Certificate) {
 			if x.BodyID == "" && me.Role == registry.RoleCertifier {
 				x.BodyID = me.BodyID
@@ -269,6 +273,8 @@ func (a *API) mountResources(g fiber.Router) {
 		"/announcements/:id/transitions", a.announcementTransition)
 	a.add(g, routeDoc{Method: "POST", Summary: "Recall a lot (If-Match)", Tag: "batches",
 		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall", a.recallBatch)
+	a.add(g, routeDoc{Method: "POST", Summary: "Renew, correct or replace the PDF of a certificate (If-Match): a history entry with the reason", Tag: "certificates",
+		Request: registry.CertificateAmendment{}, Response: registry.Certificate{}, IfMatch: true}, "/certificates/:id/amend", a.amendCertificate)
 	a.add(g, routeDoc{Method: "POST", Summary: "Lift a lot's recall (If-Match): published again, the recall kept in its history", Tag: "batches",
 		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall/lift", a.liftRecall)
 	a.add(g, routeDoc{Method: "POST", Summary: "Record an event of a lot (EPCIS-style; a transformation names inputs and outputs)", Tag: "batches",
@@ -384,6 +390,42 @@ func (a *API) recallBatch(c *fiber.Ctx) error {
 		return err
 	}
 	if err := a.audit(c, "batch.recall", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+func (a *API) amendCertificate(c *fiber.Ctx) error {
+	id := c.Params("id")
+	res := resource[registry.Certificate]{kind: registry.KindCertificate, find: a.store.FindCertificate,
+		target: func(x *registry.Certificate) registry.Resource {
+			return registry.Resource{Kind: registry.KindCertificate, EnterpriseID: x.HolderID, BodyID: x.BodyID}
+		}}
+	cur, _, err := loadForChange(c, res, id, registry.ActUpdate)
+	if err != nil {
+		return err
+	}
+	var req registry.CertificateAmendment
+	if err := decodeJSON(c, &req, 16<<10); err != nil {
+		return err
+	}
+	if req.DocumentID != "" {
+		doc, err := a.store.FindDocument(c.UserContext(), req.DocumentID)
+		if err != nil || doc.BodyID != cur.BodyID && doc.EnterpriseID != cur.HolderID {
+			return fieldErr("document_id", "exists", "refers to a document that does not exist or is not this certificate's body's or holder's",
+				"tham chiếu tới tài liệu không tồn tại hoặc không thuộc tổ chức chứng nhận hay đơn vị được chứng nhận")
+		}
+	}
+	before := cloneJSON(cur)
+	next, err := req.Apply(cur, actor(c).Username, a.clock.Now())
+	if err != nil {
+		return err
+	}
+	if err := a.store.UpdateCertificate(c.UserContext(), next); err != nil {
+		return err
+	}
+	if err := a.audit(c, "certificate."+req.Action, registry.KindCertificate, id, next.HolderID, before, next); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))

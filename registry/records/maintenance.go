@@ -158,7 +158,12 @@ func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) err
 	if err != nil {
 		return err
 	}
-	c.Status, c.History = old.Status, old.History
+	// The history is the service's: kept as stored, unless the update adds
+	// one amendment entry (registry.CertificateAmendment.Apply) to it.
+	if !amendsHistory(old.History, c.History) {
+		c.History = old.History
+	}
+	c.Status = old.Status
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -170,6 +175,20 @@ func (d *DB) UpdateCertificate(ctx context.Context, c *registry.Certificate) err
 	}
 	return d.replaceNext(ctx, colCertificates, stamps{&c.Version, &c.CreatedAt, &c.UpdatedAt}, old.CreatedAt,
 		func() any { return c }, errCertTaken)
+}
+
+// amendsHistory reports whether next is old and one amendment entry more.
+func amendsHistory(old, next []registry.StatusChange) bool {
+	if len(next) != len(old)+1 || next[len(old)].Action == "" {
+		return false
+	}
+	for i := range old {
+		a, b := old[i], next[i]
+		if a.Status != b.Status || a.Reason != b.Reason || a.On != b.On || !a.At.Equal(b.At) || a.By != b.By || a.Action != b.Action {
+			return false
+		}
+	}
+	return true
 }
 
 // FindStandard implements registry.MaintenanceService.

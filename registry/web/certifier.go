@@ -31,6 +31,7 @@ func init() {
 		g.Get("/certificates/:id", readers, w.crtShow)
 		g.Get("/certificates/:id/document", readers, w.crtDocument)
 		g.Post("/certificates/:id/status", certifier, w.crtDecide)
+		g.Post("/certificates/:id/amend", certifier, w.crtAmend)
 	})
 	homes[registry.RoleCertifier] = (*Web).crtHome
 	addMessages(map[string]string{
@@ -71,6 +72,11 @@ func init() {
 		"flash_crt_active":              "Đã khôi phục hiệu lực chứng nhận.",
 		"crt_scheme_organic_tcvn_11041": "Hữu cơ (TCVN 11041)", "crt_scheme_organic_eu": "Hữu cơ EU", "crt_scheme_organic_usda": "Hữu cơ USDA",
 		"crt_scheme_other": "Khác",
+		"crt_amend_title":  "Gia hạn, đính chính hoặc thay tệp chứng nhận", "crt_amend_hint": "Mỗi thay đổi được ghi vào lịch sử của chứng nhận, kèm lý do, và hiển thị trên trang tra cứu công khai.",
+		"crt_amend_what": "Thay đổi", "crt_amend_renew": "Gia hạn (ngày cấp và ngày hết hạn mới)", "crt_amend_correct": "Đính chính tiêu chuẩn hoặc phạm vi",
+		"crt_amend_replace_document": "Thay tệp PDF chứng nhận", "crt_amend_document": "Tệp PDF mới", "crt_amend_document_label": "Tệp PDF (bắt buộc khi thay tệp; không bắt buộc khi gia hạn)",
+		"crt_amend_reason": "Lý do", "crt_amend_btn": "Ghi thay đổi",
+		"flash_crt_renew": "Đã gia hạn chứng nhận.", "flash_crt_correct": "Đã đính chính chứng nhận.", "flash_crt_replace_document": "Đã thay tệp chứng nhận.",
 	}, map[string]string{
 		"crt_nav_list": "Certificates issued", "crt_nav_issue": "Issue a certificate",
 		"crt_home_title": "Certification body", "crt_by_status": "Certificates by status",
@@ -109,6 +115,11 @@ func init() {
 		"flash_crt_active":              "Certificate reinstated.",
 		"crt_scheme_organic_tcvn_11041": "Organic (TCVN 11041)", "crt_scheme_organic_eu": "Organic (EU)", "crt_scheme_organic_usda": "Organic (USDA)",
 		"crt_scheme_other": "Other",
+		"crt_amend_title":  "Renew, correct or replace the certificate's file", "crt_amend_hint": "Each change goes into the certificate's history with its reason, shown on the public lookup page.",
+		"crt_amend_what": "Change", "crt_amend_renew": "Renew (new issue and expiry dates)", "crt_amend_correct": "Correct the standard or scope",
+		"crt_amend_replace_document": "Replace the certificate PDF", "crt_amend_document": "New PDF", "crt_amend_document_label": "PDF file (required to replace; optional to renew)",
+		"crt_amend_reason": "Reason", "crt_amend_btn": "Record the change",
+		"flash_crt_renew": "Certificate renewed.", "flash_crt_correct": "Certificate corrected.", "flash_crt_replace_document": "Certificate file replaced.",
 	})
 }
 

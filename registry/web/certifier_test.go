@@ -453,3 +453,65 @@ func TestCertifierListPagesAndHomeShowsExpiring(t *testing.T) {
 	}
 	wantStatus(t, "bad cursor", c.get("/w/certificates?cursor=nonsense"), http.StatusUnprocessableEntity)
 }
+
+// TestCertifierAmends: a certificate is renewed, corrected and given a new
+// PDF by its body, each with a reason in its history; wrong forms write
+// nothing; another body cannot.
+func TestCertifierAmends(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	certs, _ := e.db.FindCertificatesByNumber(ctx, "VG-DEMO-2025-0117")
+	cert := certs[0]
+	c := e.as(asCertifier)
+	page := c.get("/w/certificates/" + cert.ID)
+	wantContains(t, "cert page", page.body, `id="amend-form"`)
+	v := func(kv ...string) url.Values {
+		out := url.Values{"version": {strconv.Itoa(cert.Version)}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Set(kv[i], kv[i+1])
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"no reason", v("action", "renew", "renew_issued_on", "2028-03-01", "renew_expires_on", "2031-02-28"), "cần nêu lý do"},
+		{"earlier expiry", v("action", "renew", "renew_issued_on", "2025-03-01", "renew_expires_on", "2026-01-01", "amend_reason", "Giám sát"), "gia hạn phải kết thúc sau"},
+		{"replace without a file", v("action", "replace_document", "amend_reason", "Bản quét rõ hơn"), "hãy đính kèm tệp PDF mới"},
+		{"correct nothing", v("action", "correct", "amend_reason", "Không đổi", "correct_standard", cert.Standard, "correct_scope_text", cert.ScopeText), "không thay đổi nội dung nào"},
+	} {
+		r := c.postMultipart("/w/certificates/"+cert.ID+"/amend", tc.form)
+		wantStatus(t, tc.name, r, http.StatusUnprocessableEntity)
+		wantContains(t, tc.name, r.body, tc.want)
+		if got, _ := e.db.FindCertificate(ctx, cert.ID); got.Version != cert.Version {
+			t.Fatalf("%s wrote the certificate", tc.name)
+		}
+	}
+	r := c.postMultipart("/w/certificates/"+cert.ID+"/amend", v("action", "renew", "renew_issued_on", "2028-03-01", "renew_expires_on", "2031-02-28",
+		"amend_reason", "Đánh giá tái chứng nhận đạt"), upload{"amend_document", "moi.pdf", minimalPDF("renewed")})
+	wantStatus(t, "renew", r, http.StatusSeeOther)
+	got, _ := e.db.FindCertificate(ctx, cert.ID)
+	last := got.History[len(got.History)-1]
+	if got.ExpiresOn != "2031-02-28" || got.IssuedOn != "2028-03-01" || got.OriginalIssue == "" || got.DocumentID == cert.DocumentID ||
+		last.Action != registry.CertRenew || last.Reason != "Đánh giá tái chứng nhận đạt" || last.By != asCertifier {
+		t.Fatalf("renewed %+v, last history %+v", got, last)
+	}
+	if st := got.StatusAt(e.clock.Now()); st.Status != registry.CertActive {
+		t.Errorf("a renewal changed the status: %+v", st)
+	}
+	cert = got
+	r = c.postMultipart("/w/certificates/"+cert.ID+"/amend", v("action", "correct", "amend_reason", "Sai chính tả phạm vi",
+		"correct_standard", cert.Standard, "correct_scope_text", "Cà phê nhân Robusta"))
+	wantStatus(t, "correct", r, http.StatusSeeOther)
+	if got, _ = e.db.FindCertificate(ctx, cert.ID); got.ScopeText != "Cà phê nhân Robusta" || got.History[len(got.History)-1].Action != registry.CertCorrect {
+		t.Fatalf("corrected %+v", got)
+	}
+	page = c.get("/w/certificates/" + cert.ID)
+	wantContains(t, "history", page.body, "Gia hạn (ngày cấp và ngày hết hạn mới)", "Sai chính tả phạm vi")
+	// Another body's certifier.
+	if r := e.as("certifier2").postMultipart("/w/certificates/"+cert.ID+"/amend", v("action", "correct", "amend_reason", "x")); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+		t.Errorf("another body amends: %d", r.status)
+	}
+}

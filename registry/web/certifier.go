@@ -71,8 +71,11 @@ func init() {
 		"flash_crt_withdrawn":           "Đã thu hồi chứng nhận. Trang tra cứu công khai hiển thị trạng thái mới ngay.",
 		"flash_crt_active":              "Đã khôi phục hiệu lực chứng nhận.",
 		"crt_scheme_organic_tcvn_11041": "Hữu cơ (TCVN 11041)", "crt_scheme_organic_eu": "Hữu cơ EU", "crt_scheme_organic_usda": "Hữu cơ USDA",
-		"crt_scheme_other": "Khác",
-		"crt_amend_title":  "Gia hạn, đính chính hoặc thay tệp chứng nhận", "crt_amend_hint": "Mỗi thay đổi được ghi vào lịch sử của chứng nhận, kèm lý do, và hiển thị trên trang tra cứu công khai.",
+		"crt_scheme_other":         "Khác",
+		"audit_certificate_create": "Cấp chứng nhận", "audit_certificate_update": "Sửa chứng nhận", "audit_certificate_status_suspended": "Đình chỉ",
+		"audit_certificate_status_withdrawn": "Thu hồi", "audit_certificate_status_active": "Khôi phục hiệu lực", "audit_certificate_renew": "Gia hạn",
+		"audit_certificate_correct": "Đính chính", "audit_certificate_replace_document": "Thay tệp chứng nhận",
+		"crt_amend_title": "Gia hạn, đính chính hoặc thay tệp chứng nhận", "crt_amend_hint": "Mỗi thay đổi được ghi vào lịch sử của chứng nhận, kèm lý do, và hiển thị trên trang tra cứu công khai.",
 		"crt_amend_what": "Thay đổi", "crt_amend_renew": "Gia hạn (ngày cấp và ngày hết hạn mới)", "crt_amend_correct": "Đính chính tiêu chuẩn hoặc phạm vi",
 		"crt_amend_replace_document": "Thay tệp PDF chứng nhận", "crt_amend_document": "Tệp PDF mới", "crt_amend_document_label": "Tệp PDF (bắt buộc khi thay tệp; không bắt buộc khi gia hạn)",
 		"crt_amend_reason": "Lý do", "crt_amend_btn": "Ghi thay đổi",
@@ -114,8 +117,11 @@ func init() {
 		"flash_crt_withdrawn":           "Certificate withdrawn. The public pages show the new status at once.",
 		"flash_crt_active":              "Certificate reinstated.",
 		"crt_scheme_organic_tcvn_11041": "Organic (TCVN 11041)", "crt_scheme_organic_eu": "Organic (EU)", "crt_scheme_organic_usda": "Organic (USDA)",
-		"crt_scheme_other": "Other",
-		"crt_amend_title":  "Renew, correct or replace the certificate's file", "crt_amend_hint": "Each change goes into the certificate's history with its reason, shown on the public lookup page.",
+		"crt_scheme_other":         "Other",
+		"audit_certificate_create": "Issued", "audit_certificate_update": "Edited", "audit_certificate_status_suspended": "Suspended",
+		"audit_certificate_status_withdrawn": "Withdrawn", "audit_certificate_status_active": "Reinstated", "audit_certificate_renew": "Renewed",
+		"audit_certificate_correct": "Corrected", "audit_certificate_replace_document": "File replaced",
+		"crt_amend_title": "Renew, correct or replace the certificate's file", "crt_amend_hint": "Each change goes into the certificate's history with its reason, shown on the public lookup page.",
 		"crt_amend_what": "Change", "crt_amend_renew": "Renew (new issue and expiry dates)", "crt_amend_correct": "Correct the standard or scope",
 		"crt_amend_replace_document": "Replace the certificate PDF", "crt_amend_document": "New PDF", "crt_amend_document_label": "PDF file (required to replace; optional to renew)",
 		"crt_amend_reason": "Reason", "crt_amend_btn": "Record the change",
@@ -129,6 +135,15 @@ func (p *Page) CrtScheme(s string) string {
 		return p.T(k)
 	}
 	return s
+}
+
+// AuditAction is an audit entry's action as a person reads it; an action
+// without a text shows as recorded.
+func (p *Page) AuditAction(action string) string {
+	if k := "audit_" + strings.ReplaceAll(action, ".", "_"); catalogue["vi"][k] != "" {
+		return p.T(k)
+	}
+	return action
 }
 
 // CrtStatus is the text of a certificate status.

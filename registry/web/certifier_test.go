@@ -276,7 +276,7 @@ func TestCertifierSuspendsAndReinstates(t *testing.T) {
 	// The inspector's certificate page shows the history and the audit entries.
 	ins := e.as(asInspector).get("/w/certificates/" + cert.ID)
 	wantStatus(t, "inspector page", ins, http.StatusOK)
-	wantContains(t, "inspector page", ins.body, `id="cert-audit"`, "certificate.status.suspended", "certificate.status.active",
+	wantContains(t, "inspector page", ins.body, `id="cert-audit"`, "<td>Đình chỉ</td>", "<td>Khôi phục hiệu lực</td>",
 		"Đã khắc phục", registry.DemoCoopTaxCode, "Cư Kuin", "Vườn cà phê Ea Tiêu A")
 	if strings.Contains(ins.body, `id="cert-decide"`) {
 		t.Error("an inspector is offered the decision forms")

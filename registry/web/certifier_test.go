@@ -515,3 +515,44 @@ func TestCertifierAmends(t *testing.T) {
 		t.Errorf("another body amends: %d", r.status)
 	}
 }
+
+// The same PDF sent by the enterprise (as its own document) and then by the
+// certification body (as the certificate) makes two records, each under
+// its own party's title: the certificate never shows the enterprise's.
+func TestReusedPDFKeepsEachPartysTitle(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	pdf := minimalPDF("the same file")
+	coop := e.as(asCoop)
+	r := coop.postMultipart("/w/documents", url.Values{"title": {"Bản chụp giấy chứng nhận của hợp tác xã"}, "kind": {"other"}}, upload{"file", "gcn.pdf", pdf})
+	if r.status != http.StatusSeeOther && r.status != http.StatusOK && r.status != http.StatusCreated {
+		t.Fatalf("enterprise upload: %d %.300s", r.status, r.body)
+	}
+	docs, _, _ := e.db.ListDocuments(ctx, registry.DocumentFilter{EnterpriseID: e.demo.CoopID, Page: registry.Page{Limit: 100}})
+	var mine *registry.Document
+	for _, d := range docs {
+		if d.Title == "Bản chụp giấy chứng nhận của hợp tác xã" {
+			mine = d
+		}
+	}
+	if mine == nil {
+		t.Fatalf("the enterprise's document is not stored")
+	}
+	coopEnt, _ := e.db.FindEnterprise(ctx, e.demo.CoopID)
+	form := url.Values{"tax_code": {coopEnt.TaxCode}, "number": {"VG-REUSE-1"}, "scheme": {"VietGAP"}, "issued_on": {"2026-01-05"}, "expires_on": {"2029-01-04"}}
+	r = e.as(asCertifier).postMultipart("/w/certificates/new", form, upload{"document", "gcn.pdf", pdf})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("issue: %d %.600s", r.status, r.body)
+	}
+	certs, _ := e.db.FindCertificatesByNumber(ctx, "VG-REUSE-1")
+	if len(certs) != 1 {
+		t.Fatalf("certificate not issued")
+	}
+	doc, _ := e.db.FindDocument(ctx, certs[0].DocumentID)
+	if doc.ID == mine.ID || doc.BodyID == "" || !strings.Contains(doc.Title, "VG-REUSE-1") || doc.Blob.SHA256 != mine.Blob.SHA256 {
+		t.Fatalf("the certificate's document %+v (the enterprise's is %s)", doc, mine.ID)
+	}
+	if again, _ := e.db.FindDocument(ctx, mine.ID); again.Title != mine.Title || again.BodyID != "" {
+		t.Errorf("the enterprise's record changed: %+v", again)
+	}
+}

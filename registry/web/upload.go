@@ -119,12 +119,14 @@ func (w *Web) saveDocument(c *fiber.Ctx, st *StagedFile, kind, title, enterprise
 
 // storeDocument records an uploaded file as d (its owner, kind, title and
 // public mark set by the caller). An enterprise's record of the same bytes
-// is reused, unless d must be public and that record is not a public one of
-// the same kind.
+// is reused only when it is the same party's (the same body, or none) of
+// the same kind, and public if d must be: the same PDF sent by the
+// certification body and by the enterprise stays two records, each under
+// its own title.
 func (w *Web) storeDocument(c *fiber.Ctx, st *StagedFile, d registry.Document) (*registry.Document, error) {
 	if d.EnterpriseID != "" {
 		old, err := w.store.FindEnterpriseDocument(ctx(c), d.EnterpriseID, st.Blob.SHA256)
-		if err == nil && (!d.Public || old.Public && old.Kind == d.Kind) {
+		if err == nil && old.BodyID == d.BodyID && old.Kind == d.Kind && (!d.Public || old.Public) {
 			return old, nil
 		}
 		if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {

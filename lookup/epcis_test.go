@@ -1,6 +1,7 @@
 package lookup_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -39,4 +40,35 @@ func TestLotEPCIS(t *testing.T) {
 			t.Errorf("%s: %d, want 404", bad, r.Status)
 		}
 	}
+}
+
+// An event declared an error shows on the public journey, struck and with
+// why, and in the EPCIS export with its errorDeclaration (schema-valid).
+func TestVoidedEventOnPublicPages(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	roasted := e.batch(e.demo.RoastedBatchID)
+	evs, err := e.db.ListBatchEvents(ctx, e.demo.GreenBatchID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shipping *registry.TraceEvent
+	for _, ev := range evs {
+		if ev.BusinessStep == "shipping" {
+			shipping = ev
+		}
+	}
+	if shipping == nil {
+		t.Fatalf("no shipping event on the demo green lot")
+	}
+	if _, err := e.db.DeclareEventError(ctx, shipping.ID, "Ghi nhầm ngày giao hàng"); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	page := do(t, e.app, "GET", e.lotPage())
+	wantContains(t, page.Body, `class="voided"`, "Sự kiện này đã được hủy vì ghi nhầm: Ghi nhầm ngày giao hàng")
+	r := do(t, e.app, "GET", "/l/"+roasted.ShortCode+"/epcis")
+	wantStatus(t, r, 200)
+	epcistest.Check(t, []byte(r.Body))
+	wantContains(t, r.Body, `"errorDeclaration":{"declarationTime":"`, `"reason":"incorrect_data"`)
 }

@@ -155,12 +155,15 @@ type recallVM struct {
 }
 
 type stepVM struct {
-	When  string   `json:"when"`
-	Step  string   `json:"step"`
-	Place string   `json:"place,omitempty"`
-	Who   string   `json:"by,omitempty"`
-	Lots  []string `json:"lots"`
-	Note  string   `json:"note,omitempty"`
+	// Voided: recorded in error (shown struck, with why), not part of the lot's story.
+	Voided     bool     `json:"voided,omitempty"`
+	VoidReason string   `json:"void_reason,omitempty"`
+	When       string   `json:"when"`
+	Step       string   `json:"step"`
+	Place      string   `json:"place,omitempty"`
+	Who        string   `json:"by,omitempty"`
+	Lots       []string `json:"lots"`
+	Note       string   `json:"note,omitempty"`
 }
 
 type certVM struct {
@@ -312,6 +315,9 @@ func badge(st registry.CertStatus, T map[string]string) (string, string) {
 
 func (l *Lookup) step(v *view, ev *registry.TraceEvent, lg string) stepVM {
 	s := stepVM{When: when(lg, ev.EventTime), Note: ev.Note}
+	if d := ev.ErrorDeclaration; d != nil {
+		s.Voided, s.VoidReason = true, d.Reason
+	}
 	if n, ok := eventSteps[ev.BusinessStep]; ok {
 		s.Step = n[0]
 		if lg == "en" {

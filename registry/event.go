@@ -54,7 +54,22 @@ type TraceEvent struct {
 	IdempotencyKey      string    `json:"idempotency_key,omitempty" bson:"idempotency_key,omitempty"`
 	RecordedAt          time.Time `json:"recorded_at" bson:"recorded_at"`
 	RecordedBy          string    `json:"recorded_by,omitempty" bson:"recorded_by,omitempty"`
+	// ErrorDeclaration is set when the event was recorded in error (EPCIS
+	// 2.0's errorDeclaration): it stays, marked, and no longer links lots.
+	ErrorDeclaration *ErrorDeclaration `json:"error_declaration,omitempty" bson:"error_declaration,omitempty"`
 }
+
+// ErrorDeclaration voids an event: an event is never changed or deleted,
+// so a wrong one is declared an error, with why (and then recorded again,
+// right).
+type ErrorDeclaration struct {
+	DeclaredAt time.Time `json:"declaration_time" bson:"declared_at"`
+	Reason     string    `json:"reason" bson:"reason"`
+	By         string    `json:"by,omitempty" bson:"by,omitempty"`
+}
+
+// Voided reports whether the event was declared an error.
+func (e *TraceEvent) Voided() bool { return e.ErrorDeclaration != nil }
 
 // Validate checks an event before it is written: its shape by kind, times,
 // quantities, and that no batch is both input and output.
@@ -162,8 +177,17 @@ type EventService interface {
 	// ListBatchEvents returns a batch's events, oldest first.
 	ListBatchEvents(ctx context.Context, batchID string) ([]*TraceEvent, error)
 	// Genealogy walks transformations from a batch: up to its sources
-	// (toward the farm plots) or down to every batch made from it.
+	// (toward the farm plots) or down to every batch made from it. Events
+	// declared errors link nothing.
 	Genealogy(ctx context.Context, batchID string, direction string, depth int) (*Genealogy, error)
+	// FindEvent returns ENOTFOUND if no event has that ID.
+	FindEvent(ctx context.Context, id string) (*TraceEvent, error)
+	// DeclareEventError marks the event recorded in error, by the actor in
+	// ctx, and returns it. EINVALID: "reason" (3 to 500 characters),
+	// "error_declaration" (rule "declared") when it already is; a
+	// transformation is refused (rule "outputs") while a lot it made is
+	// used by a later event. ENOTFOUND.
+	DeclareEventError(ctx context.Context, id, reason string) (*TraceEvent, error)
 }
 
 // Genealogy directions.

@@ -178,6 +178,12 @@ func matrixCases() []matrixCase {
 		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/status", body: statusRequest{Status: "suspended", Reason: "Vi phạm quy trình", On: "2026-03-01"},
 			header: map[string]string{"If-Match": etag(c.ID, c.Version)}}
 	}, want{200, 403, 200, 403, 404, 401})
+	add("POST", "/events/{id}/error-declaration", func(e *env, as string) request {
+		ev := &registry.TraceEvent{EnterpriseID: e.e1.ID, Kind: registry.EventObject, EventTime: time.Date(2026, 2, 1, 8, 0, 0, 0, registry.Vietnam),
+			EventTimeZone: "+07:00", BusinessStep: "storing", Batches: []registry.Quantity{{BatchID: e.batch1.ID, Quantity: 1, Unit: "kg"}}}
+		must(e.t, e.db.CreateEvent(e.ctx(), ev))
+		return request{method: "POST", path: v1 + "/events/" + ev.ID + "/error-declaration", body: errorDeclarationRequest{Reason: "Ghi nhầm"}}
+	}, want{200, 403, 403, 200, 404, 401})
 	add("POST", "/certificates/{id}/amend", func(e *env, as string) request {
 		c := e.newCert(e.body.ID, e.e1.ID)
 		return request{method: "POST", path: v1 + "/certificates/" + c.ID + "/amend",

@@ -273,6 +273,8 @@ func (a *API) mountResources(g fiber.Router) {
 		"/announcements/:id/transitions", a.announcementTransition)
 	a.add(g, routeDoc{Method: "POST", Summary: "Recall a lot (If-Match)", Tag: "batches",
 		Request: recallRequest{}, Response: registry.Batch{}, IfMatch: true}, "/batches/:id/recall", a.recallBatch)
+	a.add(g, routeDoc{Method: "POST", Summary: "Declare an event recorded in error (EPCIS errorDeclaration): it stays, marked, and links no lots", Tag: "batches",
+		Request: errorDeclarationRequest{}, Response: registry.TraceEvent{}}, "/events/:id/error-declaration", a.declareEventError)
 	a.add(g, routeDoc{Method: "POST", Summary: "Renew, correct or replace the PDF of a certificate (If-Match): a history entry with the reason", Tag: "certificates",
 		Request: registry.CertificateAmendment{}, Response: registry.Certificate{}, IfMatch: true}, "/certificates/:id/amend", a.amendCertificate)
 	a.add(g, routeDoc{Method: "POST", Summary: "Lift a lot's recall (If-Match): published again, the recall kept in its history", Tag: "batches",
@@ -393,6 +395,36 @@ func (a *API) recallBatch(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))
+	return c.JSON(next)
+}
+
+type errorDeclarationRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) declareEventError(c *fiber.Ctx) error {
+	me := actor(c)
+	if me.Anonymous() {
+		return registry.Authorize(me, registry.ActUpdate, registry.Resource{Kind: registry.KindEvent})
+	}
+	ev, err := a.store.FindEvent(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := registry.Authorize(me, registry.ActUpdate, registry.Resource{Kind: registry.KindEvent, EnterpriseID: ev.EnterpriseID}); err != nil {
+		return err
+	}
+	var req errorDeclarationRequest
+	if err := decodeJSON(c, &req, 4<<10); err != nil {
+		return err
+	}
+	next, err := a.store.DeclareEventError(c.UserContext(), ev.ID, req.Reason)
+	if err != nil {
+		return err
+	}
+	if err := a.audit(c, "event.void", registry.KindEvent, ev.ID, ev.EnterpriseID, ev, next); err != nil {
+		return err
+	}
 	return c.JSON(next)
 }
 

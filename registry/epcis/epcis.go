@@ -77,6 +77,14 @@ type Event struct {
 	Disposition         string     `json:"disposition,omitempty"`
 	BizLocation         *Location  `json:"bizLocation,omitempty"`
 	BizTransactionList  []BizTx    `json:"bizTransactionList,omitempty"`
+	// ErrorDeclaration marks an event recorded in error.
+	ErrorDeclaration *ErrorDeclaration `json:"errorDeclaration,omitempty"`
+}
+
+// ErrorDeclaration is EPCIS 2.0's: when, and the CBV reason.
+type ErrorDeclaration struct {
+	DeclarationTime string `json:"declarationTime"`
+	Reason          string `json:"reason,omitempty"`
 }
 
 // Quantity is an amount of a class.
@@ -122,6 +130,9 @@ func (in Input) event(ev *registry.TraceEvent) (Event, bool) {
 	if !ev.RecordedAt.IsZero() {
 		e.RecordTime = ev.RecordedAt.UTC().Format(time.RFC3339Nano)
 	}
+	if d := ev.ErrorDeclaration; d != nil {
+		e.ErrorDeclaration = &ErrorDeclaration{DeclarationTime: d.DeclaredAt.UTC().Format(time.RFC3339Nano), Reason: "incorrect_data"}
+	}
 	if f := in.Places[ev.FacilityID]; f != nil {
 		e.BizLocation = &Location{ID: in.placeURI(f)}
 	}
@@ -133,7 +144,9 @@ func (in Input) event(ev *registry.TraceEvent) (Event, bool) {
 	case registry.EventTransformation:
 		e.Type = "TransformationEvent"
 		e.InputQuantityList, e.OutputQuantityList = in.quantities(ev.Inputs), in.quantities(ev.Outputs)
-		return e, len(e.InputQuantityList)+len(e.OutputQuantityList) > 0
+		// EPCIS wants both sides: without a known input (one declared an
+		// error no longer links its lots) it is left out.
+		return e, len(e.InputQuantityList) > 0 && len(e.OutputQuantityList) > 0
 	case registry.EventAggregation:
 		e.Type, e.Action, e.ChildQuantityList = "AggregationEvent", action, in.quantities(ev.Batches)
 		return e, len(e.ChildQuantityList) > 0

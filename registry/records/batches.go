@@ -359,7 +359,7 @@ func (d *DB) neighbours(ctx context.Context, frontier []string, direction string
 	var events []*registry.TraceEvent
 	for _, id := range frontier {
 		err := each(ctx, d, store.Query{Collection: colEvents, Where: where(field, id)}, func(e *registry.TraceEvent) error {
-			if e.Kind == registry.EventTransformation && !seen[e.ID] {
+			if e.Kind == registry.EventTransformation && !e.Voided() && !seen[e.ID] {
 				seen[e.ID] = true
 				events = append(events, e)
 			}

@@ -1539,3 +1539,50 @@ func TestListsByPlace(t *testing.T) {
 	_, _, err = db.ListCertificates(ctx, registry.CertificateFilter{FacilityID: plot.ID, HolderID: e.ID})
 	wantField(t, err, "facility_id", "combination")
 }
+
+// An event declared an error stays, marked, and links no lots; a
+// transformation whose output has later events is refused until those are
+// declared errors too.
+func TestDeclareEventError(t *testing.T) {
+	t.Parallel()
+	db, ctx := newStore(t), context.Background()
+	e := mustEnterprise(t, db)
+	p := mustProduct(t, db, e.ID, "")
+	in, out := mustBatch(t, db, e.ID, p.ID, "IN"), mustBatch(t, db, e.ID, p.ID, "OUT")
+	tr := transformation(e.ID, "t1", []string{in.ID}, []string{out.ID})
+	if err := db.CreateEvent(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	ship := objectEvent(e.ID, "s1", testNow.Add(-time.Hour), out.ID)
+	if err := db.CreateEvent(ctx, ship); err != nil {
+		t.Fatal(err)
+	}
+	err := unchanged(t, db, records.ColEvents, func() error { _, err := db.DeclareEventError(ctx, tr.ID, "Ghi nhầm đầu vào"); return err })
+	wantField(t, err, "outputs", "in_use")
+	err = unchanged(t, db, records.ColEvents, func() error { _, err := db.DeclareEventError(ctx, ship.ID, "x"); return err })
+	wantField(t, err, "reason", "required")
+	ctx = registry.WithActor(ctx, registry.Actor{Username: "coop", Role: registry.RoleEnterprise, EnterpriseID: e.ID})
+	if _, err := db.DeclareEventError(ctx, ship.ID, "Ghi nhầm lô"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.DeclareEventError(ctx, ship.ID, "Lần nữa")
+	wantField(t, err, "error_declaration", "declared")
+	g, _ := db.Genealogy(ctx, out.ID, registry.Upstream, 0)
+	if len(g.Links) != 1 {
+		t.Fatalf("before voiding the transformation: links %+v", g.Links)
+	}
+	v, err := db.DeclareEventError(ctx, tr.ID, "Ghi nhầm đầu vào")
+	if err != nil || !v.Voided() || v.ErrorDeclaration.By != "coop" || !v.ErrorDeclaration.DeclaredAt.Equal(testNow) {
+		t.Fatalf("voided %+v %v", v, err)
+	}
+	g, _ = db.Genealogy(ctx, out.ID, registry.Upstream, 0)
+	if len(g.Links) != 0 || len(g.Batches) != 1 {
+		t.Fatalf("a voided transformation still links lots: %+v", g)
+	}
+	evs, _ := db.ListBatchEvents(ctx, out.ID)
+	if len(evs) != 2 || !evs[0].Voided() || !evs[1].Voided() {
+		t.Fatalf("voided events are kept and marked: %+v", evs)
+	}
+	_, err = db.DeclareEventError(ctx, bson.NewObjectID().Hex(), "Không có")
+	wantCode(t, err, registry.ENOTFOUND)
+}

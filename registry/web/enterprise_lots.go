@@ -22,6 +22,7 @@ func (w *Web) mountEntLots(g fiber.Router, ent fiber.Handler) {
 	g.Get("/lots/:id", ent, w.entLot)
 	g.Get("/lots/:id/eudr.geojson", ent, w.entLotEUDR)
 	g.Post("/lots/:id/events", ent, w.entEventCreate)
+	g.Post("/lots/:id/events/:ev/void", ent, w.entEventVoid)
 	g.Post("/lots/:id/publish", ent, w.entLotPublish)
 	g.Get("/lots/:id/edit", ent, w.entLotEdit)
 	g.Post("/lots/:id/edit", ent, w.entLotUpdate)
@@ -678,6 +679,60 @@ func (w *Web) entEventCreate(c *fiber.Ctx) error {
 		w.publicChanged()
 	}
 	return w.redirectFlash(c, Prefix+"/lots/"+b.ID+"#events", "flash_ent_event_added")
+}
+
+// entEventVoid declares an event of the lot recorded in error (EPCIS's
+// errorDeclaration): it stays on the lot's pages, marked, and links no lots.
+func (w *Web) entEventVoid(c *fiber.Ctx) error {
+	if _, err := entID(c); err != nil {
+		return err
+	}
+	b, err := w.entLoadLot(c, registry.ActUpdate)
+	if err != nil {
+		return err
+	}
+	evID := entParam(c, "ev")
+	ev, err := w.store.FindEvent(ctx(c), evID)
+	if err != nil {
+		return err
+	}
+	// Only an event of this lot, recorded by the lot's own enterprise.
+	if err := entAuthorize(c, registry.ActUpdate, registry.KindEvent, ev.EnterpriseID); err != nil || !eventNames(ev, b.ID) {
+		return entNotFound()
+	}
+	f := newForm(c)
+	next, err := w.store.DeclareEventError(ctx(c), ev.ID, f.Value("void_reason"))
+	if err != nil {
+		if invalid(err) {
+			// The form sits in one row of the events: said at the top of the page.
+			pub := registry.PublicError(err)
+			en, vi := []string{}, []string{}
+			for _, fe := range pub.Fields {
+				en, vi = append(en, fe.Message), append(vi, fe.MessageVI)
+			}
+			f.Fail(&registry.Error{Code: registry.EINVALID, Message: "The event cannot be voided: " + strings.Join(en, "; ") + ".",
+				MessageVI: "Không hủy được sự kiện: " + strings.Join(vi, "; ") + "."})
+			return w.entLotView(c, b, f, fiber.StatusUnprocessableEntity)
+		}
+		return err
+	}
+	if err := w.audit(c, "event.void", registry.KindEvent, ev.ID, ev.EnterpriseID, ev, next); err != nil {
+		return err
+	}
+	if b.Status != registry.BatchDraft {
+		w.publicChanged()
+	}
+	return w.redirectFlash(c, Prefix+"/lots/"+b.ID+"#events", "flash_ent_event_voided")
+}
+
+// eventNames reports whether ev names the lot.
+func eventNames(ev *registry.TraceEvent, batchID string) bool {
+	for _, q := range append(append(append([]registry.Quantity{}, ev.Batches...), ev.Inputs...), ev.Outputs...) {
+		if q.BatchID == batchID {
+			return true
+		}
+	}
+	return false
 }
 
 // entLotPublish makes a draft lot public.

@@ -937,3 +937,46 @@ func TestEnterpriseFacilityEditAndDelete(t *testing.T) {
 		t.Errorf("the roaster posts to the coop's plot: %d", r.status)
 	}
 }
+
+// TestEnterpriseEventVoid: an event recorded in error is voided with a
+// reason (EPCIS error declaration): it stays on the lot's page, marked; a
+// transformation whose output is used later is not voided until the later
+// events are; a short reason or another's event is refused.
+func TestEnterpriseEventVoid(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	green, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
+	evs, _ := e.db.ListBatchEvents(ctx, green.ID)
+	var transform, other *registry.TraceEvent
+	for _, ev := range evs {
+		if ev.Kind == registry.EventTransformation && transform == nil {
+			transform = ev
+		} else if ev.Kind != registry.EventTransformation && other == nil && ev.EnterpriseID == green.EnterpriseID {
+			other = ev
+		}
+	}
+	if other == nil {
+		t.Fatalf("no object event on the demo green lot: %+v", evs)
+	}
+	res := c.post("/w/lots/"+green.ID+"/events/"+other.ID+"/void", url.Values{"void_reason": {"x"}})
+	wantStatus(t, "short reason", res, http.StatusUnprocessableEntity)
+	wantContains(t, "short reason", res.body, "Không hủy được sự kiện")
+	if got, _ := e.db.FindEvent(ctx, other.ID); got.Voided() {
+		t.Fatalf("a refused void wrote")
+	}
+	wantStatus(t, "void", c.post("/w/lots/"+green.ID+"/events/"+other.ID+"/void", url.Values{"void_reason": {"Ghi nhầm ngày sấy"}}), http.StatusSeeOther)
+	got, _ := e.db.FindEvent(ctx, other.ID)
+	if !got.Voided() || got.ErrorDeclaration.Reason != "Ghi nhầm ngày sấy" || got.ErrorDeclaration.By != asCoop {
+		t.Fatalf("voided event %+v", got)
+	}
+	page := c.get("/w/lots/" + green.ID)
+	wantContains(t, "lot page", page.body, `id="ev-`+other.ID+`" class="voided"`, "Ghi nhầm ngày sấy")
+	res = c.post("/w/lots/"+green.ID+"/events/"+other.ID+"/void", url.Values{"void_reason": {"Lần nữa"}})
+	wantStatus(t, "twice", res, http.StatusUnprocessableEntity)
+	// The roaster cannot void the coop's event.
+	if r := e.as(asRoaster).post("/w/lots/"+green.ID+"/events/"+other.ID+"/void", url.Values{"void_reason": {"Không phải của tôi"}}); r.status != http.StatusNotFound {
+		t.Errorf("another enterprise voids: %d", r.status)
+	}
+	_ = transform
+}

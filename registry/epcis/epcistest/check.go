@@ -70,6 +70,9 @@ func Validate(doc []byte) error {
 		return err
 	}
 	if err := sch.Validate(v); err != nil {
+		if ve, ok := err.(*jsonschema.ValidationError); ok {
+			return fmt.Errorf("%w: %v", err, ve.BasicOutput().Errors) // names the failing instance location
+		}
 		return err
 	}
 	var ctx struct {

@@ -92,12 +92,14 @@ type page struct {
 }
 
 type productVM struct {
-	Name        string   `json:"name"`
-	GTIN        string   `json:"gtin,omitempty"`
-	Category    string   `json:"category"`
-	Description string   `json:"description,omitempty"`
-	Standards   []string `json:"standards,omitempty"`
-	PhotoURL    string   `json:"photo_url,omitempty"`
+	// Corrections say what was changed once the product had published lots.
+	Corrections []correctionVM `json:"corrections,omitempty"`
+	Name        string         `json:"name"`
+	GTIN        string         `json:"gtin,omitempty"`
+	Category    string         `json:"category"`
+	Description string         `json:"description,omitempty"`
+	Standards   []string       `json:"standards,omitempty"`
+	PhotoURL    string         `json:"photo_url,omitempty"`
 }
 
 type enterpriseVM struct {
@@ -219,6 +221,16 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	p.Product = productVM{Name: pick(lg, pr.NameVI, pr.NameEN), GTIN: pr.GTIN, Category: pr.Category, Description: pr.Description, Standards: pr.Standards}
 	if v.Photo != nil {
 		p.Product.PhotoURL = "/photo/" + url.PathEscape(pr.ShortCode)
+	}
+	for _, cr := range pr.Corrections {
+		names := make([]string, len(cr.Fields))
+		for i, f := range cr.Fields {
+			if names[i] = T["pfield_"+f]; names[i] == "" {
+				names[i] = f
+			}
+		}
+		p.Product.Corrections = append(p.Product.Corrections, correctionVM{On: when(lg, cr.At), Fields: cr.Fields,
+			Names: strings.Join(names, ", "), Reason: cr.Reason})
 	}
 	e := v.Enterprise
 	p.Enterprise = enterpriseVM{Name: pick(lg, e.NameVI, e.NameEN), TaxCode: e.TaxCode, District: e.District}

@@ -419,7 +419,7 @@ func TestDocumentsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.PhotoID = doc.ID
+	p.PhotoID, p.CorrectionReason = doc.ID, "Thêm ảnh sản phẩm"
 	if err := e.db.UpdateProduct(ctx, p); err != nil {
 		t.Fatal(err)
 	}
@@ -570,4 +570,17 @@ func TestRenewalOnPublicCertificatePage(t *testing.T) {
 	r := do(t, e.app, "GET", "/c/VG-DEMO-2025-0117")
 	wantContains(t, r.Body, "Gia hạn", "Đánh giá tái chứng nhận đạt", "28/02/2031", `data-status="active"`)
 	wantNotContains(t, r.Body, "certifier")
+}
+
+// A product corrected once its lots were public says so on the lot page.
+func TestProductCorrectionOnPublicPage(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	p, _ := e.db.FindProduct(ctx, e.batch(e.demo.RoastedBatchID).ProductID)
+	p.Description, p.CorrectionReason = "Cà phê rang mộc, xay vừa.", "Ghi đúng cách xay"
+	if err := e.db.UpdateProduct(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	wantContains(t, do(t, e.app, "GET", e.lotPage()).Body, `id="product-corrections"`, "mô tả. Lý do: Ghi đúng cách xay")
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"crypto/rand"
+	"slices"
 	"time"
 
 	"github.com/tracereg/tracereg/registry/gs1"
@@ -24,6 +25,11 @@ type Product struct {
 	Unit         string   `json:"unit,omitempty" bson:"unit,omitempty"`
 	Standards    []string `json:"standards,omitempty" bson:"standards,omitempty"` // standard codes applied
 	PhotoID      string   `json:"photo_id,omitempty" bson:"photo_id,omitempty"`   // a Document
+	// Corrections are changes made once the product had published lots
+	// (written by the service only), shown on its public pages.
+	Corrections []Correction `json:"corrections,omitempty" bson:"corrections,omitempty"`
+	// CorrectionReason is input only: why a product with published lots is corrected.
+	CorrectionReason string `json:"correction_reason,omitempty" bson:"-"`
 	// ShortCode is the random public code for QR paths of products without a GTIN.
 	ShortCode string    `json:"short_code" bson:"short_code"`
 	CreatedAt time.Time `json:"created_at" bson:"created_at"`
@@ -105,4 +111,22 @@ type ProductService interface {
 	ListProducts(ctx context.Context, f ProductFilter) ([]*Product, string, error)
 	// UpdateProduct stores pr if its Version is still the stored one. EINVALID, ENOTFOUND, ESTALE, ECONFLICT.
 	UpdateProduct(ctx context.Context, pr *Product) error
+}
+
+// CorrectedFields names the public fields of pr that differ from old.
+func (pr *Product) CorrectedFields(old *Product) []string {
+	var out []string
+	add := func(field string, changed bool) {
+		if changed {
+			out = append(out, field)
+		}
+	}
+	add("gtin", pr.GTIN != old.GTIN)
+	add("name_vi", pr.NameVI != old.NameVI)
+	add("name_en", pr.NameEN != old.NameEN)
+	add("category", pr.Category != old.Category)
+	add("description", pr.Description != old.Description)
+	add("standards", !slices.Equal(pr.Standards, old.Standards))
+	add("photo_id", pr.PhotoID != old.PhotoID)
+	return out
 }

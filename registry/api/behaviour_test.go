@@ -56,6 +56,7 @@ func TestETagAndIfMatch(t *testing.T) {
 					body[k] = v
 				}
 				body["description"] = fmt.Sprintf("writer %d round %d", i, round)
+				body["correction_reason"] = "Sửa mô tả" // the product has a published lot
 				statuses[i] = e.do(request{method: "PUT", path: path, as: asEnt1, body: body, header: map[string]string{"If-Match": tag}}).status
 			}()
 		}

@@ -124,7 +124,7 @@ func matrixCases() []matrixCase {
 			must(e.t, e.db.CreateProduct(e.ctx(), p))
 			return v1 + "/products/" + p.ID
 		},
-		map[string]any{"description": "Mới"},
+		map[string]any{"description": "Mới", "correction_reason": "Bổ sung mô tả"},
 		readAll, readOwn, createOwn, writeOwn, deleteOwn)
 
 	crud("/batches",

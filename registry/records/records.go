@@ -2,6 +2,10 @@ package records
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/store"
@@ -207,6 +211,7 @@ func newProductDoc(p *registry.Product) *productDoc {
 
 // CreateProduct implements registry.ProductService.
 func (d *DB) CreateProduct(ctx context.Context, pr *registry.Product) error {
+	pr.Corrections, pr.CorrectionReason = nil, "" // a new product has no history
 	if err := pr.Validate(); err != nil {
 		return err
 	}
@@ -275,9 +280,63 @@ func (d *DB) UpdateProduct(ctx context.Context, pr *registry.Product) error {
 	if err := d.checkProductRefs(ctx, pr); err != nil {
 		return err
 	}
+	if pr.Version != old.Version {
+		return errStale
+	}
+	if err := d.recordProductCorrection(ctx, old, pr); err != nil {
+		return err
+	}
 	pr.ShortCode = old.ShortCode
 	return d.replaceNext(ctx, colProducts, stamps{&pr.Version, &pr.CreatedAt, &pr.UpdatedAt}, old.CreatedAt,
 		func() any { return newProductDoc(pr) }, errGTINTaken)
+}
+
+// recordProductCorrection keeps the product's correction history (the
+// service's only) and, once the product has a published lot, adds an
+// entry for a change of its public fields: consumers saw the earlier ones.
+// Its GTIN is then printed in QR codes, so it never changes.
+func (d *DB) recordProductCorrection(ctx context.Context, old, pr *registry.Product) error {
+	reason := strings.TrimSpace(pr.CorrectionReason)
+	pr.CorrectionReason, pr.Corrections = "", old.Corrections
+	fields := pr.CorrectedFields(old)
+	if len(fields) == 0 {
+		return nil
+	}
+	var published bool
+	for _, st := range []string{registry.BatchPublished, registry.BatchRecalled} {
+		raws, _, err := d.eng.Find(ctx, store.Query{Collection: colBatches, Where: where("product_id", old.ID, "status", st), Limit: 1})
+		if err != nil {
+			return mapError(err, nil)
+		}
+		published = published || len(raws) > 0
+	}
+	if !published {
+		return nil
+	}
+	var p registry.Problems
+	switch {
+	case pr.GTIN != old.GTIN:
+		p.Add("gtin", "immutable", "a product with published lots keeps its GTIN: it is printed in their QR codes; register a new product",
+			"sản phẩm đã có lô công bố giữ nguyên GTIN vì mã đã in trong mã QR; hãy đăng ký sản phẩm mới")
+	case reason == "":
+		p.Add("correction_reason", "required", "say why a product with published lots is corrected: its public pages show the correction",
+			"hãy nêu lý do đính chính sản phẩm đã có lô công bố: trang công khai sẽ hiển thị việc đính chính")
+	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
+		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
+			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
+	case len(old.Corrections) >= registry.MaxCorrections:
+		p.Add("correction_reason", "max_items", fmt.Sprintf("a product is corrected at most %d times", registry.MaxCorrections),
+			fmt.Sprintf("một sản phẩm chỉ được đính chính tối đa %d lần", registry.MaxCorrections))
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
+	if actor, ok := registry.ActorFrom(ctx); ok {
+		c.By = actor.Username
+	}
+	pr.Corrections = append(slices.Clone(old.Corrections), c)
+	return nil
 }
 
 // --- certification bodies

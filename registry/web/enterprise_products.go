@@ -69,7 +69,10 @@ func (w *Web) entProducts(c *fiber.Ctx) error {
 
 // entProductData is what the product form shows.
 type entProductData struct {
-	Product    *registry.Product // nil when new
+	Product *registry.Product // nil when new
+	// Published: the product has published lots, so a change of what its
+	// public pages show is a correction, with a reason.
+	Published  bool
 	Photo      *registry.Document
 	Categories []string
 	Units      []string
@@ -82,6 +85,9 @@ func (w *Web) entProductPage(c *fiber.Ctx, pr *registry.Product, f *Form) *Page 
 	}
 	p := w.page(c, "enterprise/product_form", title)
 	d := entProductData{Product: pr, Categories: registry.ProductCategories, Units: registry.Units}
+	if pr != nil {
+		d.Published = w.entLotsPublished(c, pr.ID)
+	}
 	if pr != nil && pr.PhotoID != "" {
 		if doc, err := w.store.FindDocument(ctx(c), pr.PhotoID); err == nil {
 			d.Photo = doc
@@ -154,6 +160,7 @@ func entFillProduct(pr *registry.Product, f *Form) {
 	pr.Description = strings.TrimSpace(f.Value("description"))
 	pr.Unit = f.Value("unit")
 	pr.Standards = entSplitList(f.Value("standards"))
+	pr.CorrectionReason = f.Value("correction_reason")
 }
 
 func (w *Web) entProductCreate(c *fiber.Ctx) error {
@@ -216,6 +223,13 @@ func (w *Web) entSaveProduct(c *fiber.Ctx, f *Form, pr, before *registry.Product
 	if upErr != nil {
 		p.Merge("", upErr)
 	}
+	// A correction without its reason is said before a new photo is
+	// stored (the photo stays staged on the form).
+	if before != nil && strings.TrimSpace(pr.CorrectionReason) == "" && (st != nil || len(pr.CorrectedFields(before)) > 0) &&
+		w.entLotsPublished(c, before.ID) {
+		p.Add("correction_reason", "required", "say why a product with published lots is corrected: its public pages show the correction",
+			"hãy nêu lý do đính chính sản phẩm đã có lô công bố: trang công khai sẽ hiển thị việc đính chính")
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -254,4 +268,15 @@ func (w *Web) entSaveProduct(c *fiber.Ctx, f *Form, pr, before *registry.Product
 // same bytes.
 func (w *Web) entSavePhoto(c *fiber.Ctx, st *StagedFile, pr *registry.Product) (*registry.Document, error) {
 	return w.storeDocument(c, st, registry.Document{Title: "Ảnh sản phẩm: " + pr.NameVI, Kind: "photo", Public: true, EnterpriseID: pr.EnterpriseID})
+}
+
+// entLotsPublished reports whether the product has a published (or
+// recalled) lot: its public pages exist.
+func (w *Web) entLotsPublished(c *fiber.Ctx, productID string) bool {
+	for _, st := range []string{registry.BatchPublished, registry.BatchRecalled} {
+		if lots, _, err := w.store.ListBatches(ctx(c), registry.BatchFilter{ProductID: productID, Status: st, Page: registry.Page{Limit: 1}}); err == nil && len(lots) > 0 {
+			return true
+		}
+	}
+	return false
 }

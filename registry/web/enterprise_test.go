@@ -980,3 +980,50 @@ func TestEnterpriseEventVoid(t *testing.T) {
 	}
 	_ = transform
 }
+
+// TestEnterpriseProductCorrection: a product with published lots is
+// corrected with a reason (its public pages say so), keeps its GTIN, and a
+// correction without a reason writes nothing; a product with no published
+// lot changes freely.
+func TestEnterpriseProductCorrection(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	prod := entGreenProduct(t, e)
+	p, _ := e.db.FindProduct(ctx, prod)
+	page := c.get("/w/products/" + prod)
+	wantContains(t, "edit page", page.body, `id="product-correction-hint"`, `id="correction_reason"`)
+	form := func(p *registry.Product) url.Values {
+		return url.Values{"name_vi": {p.NameVI + " loại 1"}, "name_en": {p.NameEN}, "category": {p.Category}, "gtin": {p.GTIN},
+			"description": {p.Description}, "unit": {p.Unit}, "standards": {strings.Join(p.Standards, "\n")}, "version": {fmt.Sprint(p.Version)}}
+	}
+	r := c.postMultipart("/w/products/"+prod, form(p))
+	wantStatus(t, "no reason", r, http.StatusUnprocessableEntity)
+	wantContains(t, "no reason", r.body, "hãy nêu lý do đính chính")
+	v := form(p)
+	v.Set("gtin", "08938500009991")
+	v.Set("correction_reason", "Đổi mã")
+	r = c.postMultipart("/w/products/"+prod, v)
+	wantStatus(t, "new GTIN", r, http.StatusUnprocessableEntity)
+	if got, _ := e.db.FindProduct(ctx, prod); got.Version != p.Version {
+		t.Fatalf("a refused correction wrote the product")
+	}
+	v = form(p)
+	v.Set("correction_reason", "Ghi rõ loại hàng")
+	wantStatus(t, "correction", c.postMultipart("/w/products/"+prod, v), http.StatusSeeOther)
+	got, _ := e.db.FindProduct(ctx, prod)
+	if got.NameVI != p.NameVI+" loại 1" || len(got.Corrections) != 1 || got.Corrections[0].Fields[0] != "name_vi" || got.Corrections[0].Reason != "Ghi rõ loại hàng" {
+		t.Fatalf("corrected product %+v", got)
+	}
+	wantContains(t, "history", c.get("/w/products/"+prod).body, `id="product-corrections"`, "Ghi rõ loại hàng")
+	// A product without published lots: no reason asked.
+	fresh := &registry.Product{EnterpriseID: e.demo.CoopID, NameVI: "Sản phẩm mới", Category: "coffee"}
+	if err := e.db.CreateProduct(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	wantNotContains(t, "fresh product page", c.get("/w/products/"+fresh.ID).body, `id="correction_reason"`)
+	wantStatus(t, "fresh edit", c.postMultipart("/w/products/"+fresh.ID, form(fresh)), http.StatusSeeOther)
+	if f, _ := e.db.FindProduct(ctx, fresh.ID); len(f.Corrections) != 0 || f.NameVI != "Sản phẩm mới loại 1" {
+		t.Fatalf("fresh product %+v", f)
+	}
+}

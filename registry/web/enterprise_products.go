@@ -22,6 +22,7 @@ func (w *Web) mountEntProducts(g fiber.Router, ent fiber.Handler) {
 	g.Post("/products", ent, w.entProductCreate)
 	g.Get("/products/:id", ent, w.entProductEdit)
 	g.Post("/products/:id", ent, w.entProductUpdate)
+	g.Post("/products/:id/delete", ent, w.entProductDelete)
 }
 
 // ProductName is a product's name in the page's language, from a map by ID.
@@ -279,4 +280,47 @@ func (w *Web) entLotsPublished(c *fiber.Ctx, productID string) bool {
 		}
 	}
 	return false
+}
+
+// entProductDelete deletes a product nothing refers to (no lot, no
+// certificate or dossier names it), once confirmed; the page says what does.
+func (w *Web) entProductDelete(c *fiber.Ctx) error {
+	if _, err := entID(c); err != nil {
+		return err
+	}
+	pr, err := w.entLoadProduct(c, registry.ActDelete)
+	if err != nil {
+		return err
+	}
+	f := newForm(c)
+	switch {
+	case f.Value("confirm_delete") != "yes":
+		err = fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
+			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
+	case f.Value("version") != strconv.Itoa(pr.Version):
+		err = registry.Errorf(registry.ESTALE, "The product changed since you read it; check it and try again.",
+			"Sản phẩm đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
+	default:
+		err = w.store.DeleteRecord(ctx(c), registry.KindProduct, pr.ID)
+	}
+	if err != nil {
+		if !invalid(err) {
+			return err
+		}
+		ef := newForm(c)
+		for k, v := range map[string]string{"name_vi": pr.NameVI, "name_en": pr.NameEN, "category": pr.Category, "gtin": pr.GTIN,
+			"description": pr.Description, "unit": pr.Unit, "standards": strings.Join(pr.Standards, "\n"), "version": strconv.Itoa(pr.Version)} {
+			ef.Set(k, v)
+		}
+		ef.Fail(err)
+		status := fiber.StatusUnprocessableEntity
+		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
+			status = fiber.StatusConflict
+		}
+		return w.render(c, status, w.entProductPage(c, pr, ef))
+	}
+	if err := w.audit(c, "product.delete", registry.KindProduct, pr.ID, pr.EnterpriseID, pr, nil); err != nil {
+		return err
+	}
+	return w.redirectFlash(c, Prefix+"/products", "flash_ent_product_deleted")
 }

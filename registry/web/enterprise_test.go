@@ -1027,3 +1027,27 @@ func TestEnterpriseProductCorrection(t *testing.T) {
 		t.Fatalf("fresh product %+v", f)
 	}
 }
+
+// TestEnterpriseProductDelete: a product lots name is not deleted (the page
+// says why); an unused one is, once confirmed.
+func TestEnterpriseProductDelete(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.as(asCoop)
+	used, _ := e.db.FindProduct(ctx, entGreenProduct(t, e))
+	r := c.post("/w/products/"+used.ID+"/delete", url.Values{"confirm_delete": {"yes"}, "version": {fmt.Sprint(used.Version)}})
+	wantStatus(t, "used", r, http.StatusConflict)
+	wantContains(t, "used", r.body, "đang tham chiếu")
+	fresh := &registry.Product{EnterpriseID: e.demo.CoopID, NameVI: "Sản phẩm thử", Category: "coffee"}
+	if err := e.db.CreateProduct(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, "unconfirmed", c.post("/w/products/"+fresh.ID+"/delete", url.Values{"version": {"1"}}), http.StatusUnprocessableEntity)
+	if r := e.as(asRoaster).post("/w/products/"+fresh.ID+"/delete", url.Values{"confirm_delete": {"yes"}, "version": {"1"}}); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+		t.Errorf("another enterprise deletes: %d", r.status)
+	}
+	wantStatus(t, "delete", c.post("/w/products/"+fresh.ID+"/delete", url.Values{"confirm_delete": {"yes"}, "version": {"1"}}), http.StatusSeeOther)
+	if _, err := e.db.FindProduct(ctx, fresh.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("deleted product: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package lookup_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -11,6 +12,13 @@ import (
 // and fails on an English word or raw code a reader would meet.
 func TestNoEnglishOnVietnamesePages(t *testing.T) {
 	e := newEnv(t, demoNow)
+	// A certificate whose scheme is a code (organic_eu), in scope of the demo lot.
+	certs, _ := e.db.FindCertificatesByNumber(context.Background(), "VG-DEMO-2025-0117")
+	c := *certs[0]
+	c.Scheme = "organic_eu"
+	if err := e.db.UpdateCertificate(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
 	pages := []string{
 		e.lotPage(), "/v/" + e.roastedGTIN(), "/v/" + e.roastedGTIN() + "/NO-SUCH-LOT", e.lotPage() + "/5",
 		"/l/" + e.batch(e.demo.GreenBatchID).ShortCode, "/c", "/c?q=VG-DEMO", "/c/VG-DEMO-2025-0117", "/c/4C-DEMO-2024-0042",

@@ -169,20 +169,21 @@ type stepVM struct {
 }
 
 type certVM struct {
-	Number    string `json:"number"`
-	Scheme    string `json:"scheme"`
-	Standard  string `json:"standard,omitempty"`
-	Body      string `json:"issued_by"`
-	IssuedOn  string `json:"issued_on"`
-	ExpiresOn string `json:"expires_on"`
-	Status    string `json:"status"` // active, suspended, withdrawn, expired
-	DaysLeft  int    `json:"days_left"`
-	Badge     string `json:"badge"`
-	Class     string `json:"-"`
-	Since     string `json:"since,omitempty"`
-	Reason    string `json:"reason,omitempty"`
-	Lot       string `json:"lot_code,omitempty"`
-	Href      string `json:"href"`
+	Number     string `json:"number"`
+	Scheme     string `json:"scheme"`
+	SchemeText string `json:"-"` // the scheme as people know it
+	Standard   string `json:"standard,omitempty"`
+	Body       string `json:"issued_by"`
+	IssuedOn   string `json:"issued_on"`
+	ExpiresOn  string `json:"expires_on"`
+	Status     string `json:"status"` // active, suspended, withdrawn, expired
+	DaysLeft   int    `json:"days_left"`
+	Badge      string `json:"badge"`
+	Class      string `json:"-"`
+	Since      string `json:"since,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Lot        string `json:"lot_code,omitempty"`
+	Href       string `json:"href"`
 }
 
 type annVM struct {
@@ -296,6 +297,9 @@ func certView(cr certRef, now time.Time, lg string) certVM {
 		cv.Body = pick(lg, cr.Body.Name, cr.Body.NameEN)
 	}
 	cv.Badge, cv.Class = badge(st, T)
+	if cv.SchemeText = T["scheme_"+c.Scheme]; cv.SchemeText == "" {
+		cv.SchemeText = c.Scheme // VietGAP, ISO 22000, 4C: names already
+	}
 	if st.Since != "" {
 		cv.Since = day(lg, st.Since)
 	}

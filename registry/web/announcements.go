@@ -502,18 +502,21 @@ type annDoc struct {
 }
 
 type annShowData struct {
-	A            *registry.ConformityAnnouncement
-	Enterprise   string
-	Products     map[string]string
-	Certificate  *registry.Certificate
-	Docs         []annDoc
-	AskBy        registry.Date
-	DecideBy     registry.Date
-	Own          bool // the enterprise's own dossier: its actions are offered
-	CanSubmit    bool
-	CanResubmit  bool
-	CanWithdraw  bool
-	CanAddDocs   bool
+	A           *registry.ConformityAnnouncement
+	Enterprise  string
+	Products    map[string]string
+	Certificate *registry.Certificate
+	Docs        []annDoc
+	AskBy       registry.Date
+	DecideBy    registry.Date
+	Own         bool // the enterprise's own dossier: its actions are offered
+	CanSubmit   bool
+	CanResubmit bool
+	CanWithdraw bool
+	CanAddDocs  bool
+	// Library are the enterprise's documents not in the dossier, to attach
+	// without uploading them again.
+	Library      []*registry.Document
 	CanDelete    bool
 	Staged       []StagedFile
 	History      []registry.StatusChange // newest first
@@ -569,6 +572,17 @@ func (w *Web) annShowPage(c *fiber.Ctx, a *registry.ConformityAnnouncement) (*Pa
 	// Validate then wants a submission day a draft never had (see the report).
 	d.CanWithdraw = d.Own && slices.Contains([]string{registry.AnnSubmitted, registry.AnnNeedsMore}, a.Status)
 	d.CanAddDocs = d.Own && a.Status == registry.AnnDraft
+	if d.CanAddDocs {
+		lib, _, err := w.store.ListDocuments(ctx(c), registry.DocumentFilter{EnterpriseID: a.EnterpriseID, Page: registry.Page{Limit: registry.MaxPageLimit}})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, doc := range lib {
+			if doc.Kind != "photo" && !slices.Contains(a.DocumentIDs, doc.ID) && !slices.Contains(a.TestReportIDs, doc.ID) {
+				d.Library = append(d.Library, doc)
+			}
+		}
+	}
 	d.CanDelete = d.Own && a.Status == registry.AnnDraft
 	d.MayCarryMark = a.MayCarryCRMark()
 	d.History = slices.Clone(a.History)
@@ -715,12 +729,17 @@ func (w *Web) annTransition(action string) fiber.Handler {
 // annAttach stores the uploaded files of the form as documents of the
 // dossier (kind "announcement"), and the dossier with them; it returns the
 // dossier as stored. Nothing is written when a file is refused.
-func (w *Web) annAttach(c *fiber.Ctx, a *registry.ConformityAnnouncement, docs []StagedFile) (*registry.ConformityAnnouncement, error) {
-	if len(docs) == 0 {
+func (w *Web) annAttach(c *fiber.Ctx, a *registry.ConformityAnnouncement, docs []StagedFile, library ...string) (*registry.ConformityAnnouncement, error) {
+	if len(docs) == 0 && len(library) == 0 {
 		return a, nil
 	}
 	next := *a
 	next.DocumentIDs = slices.Clone(a.DocumentIDs)
+	for _, id := range library {
+		if !slices.Contains(next.DocumentIDs, id) {
+			next.DocumentIDs = append(next.DocumentIDs, id)
+		}
+	}
 	for i := range docs {
 		doc, err := w.saveDocument(c, &docs[i], "announcement", "", a.EnterpriseID, "")
 		if err != nil {
@@ -757,15 +776,27 @@ func (w *Web) annAddDocuments(c *fiber.Ctx) error {
 		return w.annFail(c, a, fieldError("documents", "status", registry.Errorf(registry.EINVALID,
 			"documents are added to a draft, or with the resubmission the agency asked for", "chỉ bổ sung tài liệu cho bản nháp hoặc khi nộp lại theo yêu cầu")), docs)
 	}
-	if len(docs) == 0 {
+	// Documents already in the enterprise's library: its own, by ID.
+	var library []string
+	if mf, err := c.MultipartForm(); err == nil {
+		for _, id := range mf.Value["library_ids"] {
+			doc, err := w.store.FindDocument(ctx(c), id)
+			if err != nil || doc.EnterpriseID != a.EnterpriseID {
+				return w.annFail(c, a, fieldError("library_ids", "exists", registry.Errorf(registry.EINVALID,
+					"choose documents of your own library", "hãy chọn tài liệu trong thư viện của doanh nghiệp")), docs)
+			}
+			library = append(library, doc.ID)
+		}
+	}
+	if len(docs) == 0 && len(library) == 0 {
 		return w.annFail(c, a, fieldError("documents", "required", registry.Errorf(registry.EINVALID,
-			"choose one or more files", "hãy chọn một hoặc nhiều tệp")), nil)
+			"choose one or more files, or documents of your library", "hãy chọn một hoặc nhiều tệp, hoặc tài liệu trong thư viện")), nil)
 	}
 	if a.Version != annVersion(c) {
 		return w.annFail(c, a, registry.Errorf(registry.ESTALE, "The dossier changed since you read it; check it and try again.",
 			"Hồ sơ đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại."), docs)
 	}
-	if _, err := w.annAttach(c, a, docs); err != nil {
+	if _, err := w.annAttach(c, a, docs, library...); err != nil {
 		if invalid(err) {
 			return w.annFail(c, a, err, docs)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -458,4 +459,44 @@ func TestAnnEditDraft(t *testing.T) {
 	wantStatus(t, "edit a submitted dossier", res, http.StatusUnprocessableEntity)
 	wantContains(t, "edit a submitted dossier", res.body, "chỉ sửa được bản nháp")
 	wantStatus(t, "another enterprise edits", e.as(asRoaster).get("/w/announcements/"+id+"/edit"), http.StatusNotFound)
+}
+
+// TestAnnAttachFromLibrary: a document already in the enterprise's library
+// is attached to a draft dossier without uploading it again; another
+// enterprise's document is refused and nothing changes.
+func TestAnnAttachFromLibrary(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	co := e.as(asCoop)
+	prod := annProduct(t, e, e.demo.CoopID)
+	res := co.postMultipart("/w/announcements", annGood(e, prod.ID), upload{"test_report", "kq.pdf", minimalPDF("library test report")})
+	id := annIDOf(t, res)
+	a := annFind(t, e, id)
+	// A document of the coop's library, and one of the roaster's.
+	blob, err := e.docs.Put(ctx, bytes.NewReader(minimalPDF("ISO certificate scan")), registry.MaxDocumentSize, registry.DocumentMediaTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := &registry.Document{EnterpriseID: e.demo.CoopID, Title: "Bản sao giấy phép kinh doanh", Kind: "other", Blob: blob}
+	theirs := &registry.Document{EnterpriseID: e.demo.RoasterID, Title: "Tài liệu của công ty rang", Kind: "other", Blob: blob}
+	for _, d := range []*registry.Document{mine, theirs} {
+		if err := e.db.CreateDocument(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := co.get("/w/announcements/" + id)
+	wantContains(t, "dossier", page.body, `id="ann-library"`, `id="lib-`+mine.ID+`"`)
+	wantNotContains(t, "dossier", page.body, `id="lib-`+theirs.ID+`"`)
+	r := co.postMultipart("/w/announcements/"+id+"/documents", url.Values{"version": {strconv.Itoa(a.Version)}, "library_ids": {theirs.ID}})
+	wantStatus(t, "another's document", r, http.StatusUnprocessableEntity)
+	if got := annFind(t, e, id); got.Version != a.Version {
+		t.Fatalf("a refused attachment wrote the dossier")
+	}
+	r = co.postMultipart("/w/announcements/"+id+"/documents", url.Values{"version": {strconv.Itoa(a.Version)}, "library_ids": {mine.ID}})
+	wantStatus(t, "attach", r, http.StatusSeeOther)
+	got := annFind(t, e, id)
+	if !slices.Contains(got.DocumentIDs, mine.ID) {
+		t.Fatalf("library document not attached: %+v", got.DocumentIDs)
+	}
+	wantContains(t, "dossier after", co.get("/w/announcements/"+id).body, "Bản sao giấy phép kinh doanh")
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tracereg/tracereg/lookup"
@@ -216,5 +217,42 @@ func TestBrowserVerdictFirstScreen(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot: %s", file)
+	}
+}
+
+// TestBrowserCertificatePrints: the public certificate summary prints as the
+// certificate alone: no language bar, search form or report link.
+func TestBrowserCertificatePrints(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t, demoNow)
+	ln, _ := listen(t, e)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(800, 1100),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.Navigate("http://"+ln+"/c/VG-DEMO-2025-0117"), chromedp.WaitVisible(chromedp.CSS("section.cert"))); err != nil {
+		t.Fatalf("open the certificate page and find section.cert: %v", err)
+	}
+	if _, err := chromedp.Call(sctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	shown, err := chromedp.Run(sctx, chromedp.Evaluate[map[string]bool](`Object.fromEntries(["nav.bar", "form.search", "section.cert"].map(s => {
+		const el = document.querySelector(s); return [s, !!el && getComputedStyle(el).display !== "none"];
+	}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown["nav.bar"] || shown["form.search"] || !shown["section.cert"] {
+		t.Errorf("printed certificate page shows %v; want only the certificate", shown)
 	}
 }

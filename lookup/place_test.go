@@ -87,3 +87,20 @@ func TestPlacePageFollowsChanges(t *testing.T) {
 	wantContains(t, r.Body, `data-status="suspended"`, "Kiểm tra đột xuất", registry.DemoGreenLot)
 	wantNotContains(t, r.Body, "DRAFT-01")
 }
+
+// A public place corrected says so on its page.
+func TestPlaceCorrectionShown(t *testing.T) {
+	e := newEnv(t, demoNow)
+	ctx := context.Background()
+	f, err := e.db.FindFacilityByGLN(ctx, e.demo.PlotGLN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Name, f.CorrectionReason = f.Name+" (đo lại)", "Đo lại ranh giới"
+	if err := e.db.UpdateFacility(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	e.lk.InvalidateAll()
+	r := do(t, e.app, "GET", "/d/"+e.demo.PlotGLN)
+	wantContains(t, r.Body, `id="place-corrections"`, "tên. Lý do: Đo lại ranh giới")
+}

@@ -57,11 +57,16 @@ type Facility struct {
 	// DeforestationFree is the owner's declaration that no forest was cleared
 	// on the plot after the EUDR cut-off date; LandClearedOn is when the land was
 	// last cleared, if known.
-	DeforestationFree *bool     `json:"deforestation_free,omitempty" bson:"deforestation_free,omitempty"`
-	LandClearedOn     Date      `json:"land_cleared_on,omitempty" bson:"land_cleared_on,omitempty"`
-	CreatedAt         time.Time `json:"created_at" bson:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at" bson:"updated_at"`
-	Version           int       `json:"version" bson:"version"`
+	DeforestationFree *bool `json:"deforestation_free,omitempty" bson:"deforestation_free,omitempty"`
+	LandClearedOn     Date  `json:"land_cleared_on,omitempty" bson:"land_cleared_on,omitempty"`
+	// Corrections are changes made once the place was public (a GLN page,
+	// or a published lot made or grown there), written by the service only.
+	Corrections []Correction `json:"corrections,omitempty" bson:"corrections,omitempty"`
+	// CorrectionReason is input only: why a public place is corrected.
+	CorrectionReason string    `json:"correction_reason,omitempty" bson:"-"`
+	CreatedAt        time.Time `json:"created_at" bson:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at" bson:"updated_at"`
+	Version          int       `json:"version" bson:"version"`
 }
 
 // GeoJSON holds a GeoJSON geometry object as text: it keeps the coordinates
@@ -381,5 +386,32 @@ type FacilityService interface {
 // the deforestation declaration; not the address or the owner's own code.
 func (f *Facility) PublicView() *Facility {
 	return &Facility{ID: f.ID, EnterpriseID: f.EnterpriseID, Kind: f.Kind, Name: f.Name, GLN: f.GLN, District: f.District,
-		Crop: f.Crop, Geometry: f.Geometry, AreaHa: f.AreaHa, DeforestationFree: f.DeforestationFree, LandClearedOn: f.LandClearedOn}
+		Crop: f.Crop, Geometry: f.Geometry, AreaHa: f.AreaHa, DeforestationFree: f.DeforestationFree, LandClearedOn: f.LandClearedOn,
+		Corrections: publicCorrections(f.Corrections)}
+}
+
+// CorrectedFields names the public fields of f that differ from old.
+func (f *Facility) CorrectedFields(old *Facility) []string {
+	var out []string
+	add := func(field string, changed bool) {
+		if changed {
+			out = append(out, field)
+		}
+	}
+	declared := func(b *bool) string {
+		if b == nil {
+			return ""
+		}
+		return map[bool]string{true: "yes", false: "no"}[*b]
+	}
+	add("name", f.Name != old.Name)
+	add("kind", f.Kind != old.Kind)
+	add("gln", f.GLN != old.GLN)
+	add("district", f.District != old.District)
+	add("crop", f.Crop != old.Crop)
+	add("geometry", f.Geometry != old.Geometry)
+	add("area_ha", f.AreaHa != old.AreaHa)
+	add("deforestation_free", declared(f.DeforestationFree) != declared(old.DeforestationFree))
+	add("land_cleared_on", f.LandClearedOn != old.LandClearedOn)
+	return out
 }

@@ -103,6 +103,7 @@ func (d *DB) UpdateEnterprise(ctx context.Context, e *registry.Enterprise) error
 
 // CreateFacility implements registry.FacilityService.
 func (d *DB) CreateFacility(ctx context.Context, f *registry.Facility) error {
+	f.Corrections, f.CorrectionReason = nil, "" // a new place has no history
 	if err := f.Validate(); err != nil {
 		return err
 	}
@@ -183,6 +184,12 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 	if old.EnterpriseID != f.EnterpriseID {
 		return fieldError("enterprise_id", "immutable", "cannot move to another enterprise", "không thể chuyển sang doanh nghiệp khác")
 	}
+	if f.Version != old.Version {
+		return errStale
+	}
+	if err := d.recordFacilityCorrection(ctx, old, f); err != nil {
+		return err
+	}
 	return d.tx(ctx, func(ctx context.Context) error {
 		if err := d.checkGLNFree(ctx, f); err != nil {
 			return err
@@ -190,6 +197,59 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 		return d.replaceNext(ctx, colFacilities, stamps{&f.Version, &f.CreatedAt, &f.UpdatedAt}, old.CreatedAt,
 			func() any { return newFacilityDoc(f) }, nil)
 	})
+}
+
+// recordFacilityCorrection keeps the place's correction history (the
+// service's only) and, once the place is public (a GLN page, or a
+// published lot made or grown there), adds an entry for a change of what
+// its pages show, which needs a reason.
+func (d *DB) recordFacilityCorrection(ctx context.Context, old, f *registry.Facility) error {
+	reason := strings.TrimSpace(f.CorrectionReason)
+	f.CorrectionReason, f.Corrections = "", old.Corrections
+	fields := f.CorrectedFields(old)
+	if len(fields) == 0 {
+		return nil
+	}
+	public := old.GLN != ""
+	for _, field := range []string{"facility_id", "source_plot_ids"} {
+		if public {
+			break
+		}
+		// The newest lots first; a page of them is enough to find a public one.
+		raws, _, err := d.eng.Find(ctx, store.Query{Collection: colBatches, Where: where(field, old.ID), OrderBy: store.IDField, Desc: true, Limit: 50})
+		if err != nil {
+			return mapError(err, nil)
+		}
+		for _, raw := range raws {
+			if st, _ := raw.Lookup("status").StringValueOK(); st != registry.BatchDraft {
+				public = true
+			}
+		}
+	}
+	if !public {
+		return nil
+	}
+	var p registry.Problems
+	switch {
+	case reason == "":
+		p.Add("correction_reason", "required", "say why a public place is corrected: its pages show the correction",
+			"hãy nêu lý do đính chính địa điểm đã công khai: trang công khai sẽ hiển thị việc đính chính")
+	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
+		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
+			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
+	case len(old.Corrections) >= registry.MaxCorrections:
+		p.Add("correction_reason", "max_items", fmt.Sprintf("a place is corrected at most %d times", registry.MaxCorrections),
+			fmt.Sprintf("một địa điểm chỉ được đính chính tối đa %d lần", registry.MaxCorrections))
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
+	if actor, ok := registry.ActorFrom(ctx); ok {
+		c.By = actor.Username
+	}
+	f.Corrections = append(slices.Clone(old.Corrections), c)
+	return nil
 }
 
 // --- products

@@ -1468,8 +1468,14 @@ func TestFacilityGLN(t *testing.T) {
 	}
 	// The holder keeps it across its own updates; a bad GLN names the rule.
 	site.Name = "Xưởng rang xay"
+	err = unchanged(t, db, records.ColFacilities, func() error { return db.UpdateFacility(ctx, site) })
+	wantField(t, err, "correction_reason", "required") // a place with a GLN has a public page
+	site.CorrectionReason = "Đổi tên xưởng"
 	if err := db.UpdateFacility(ctx, site); err != nil {
 		t.Fatalf("update keeping its GLN: %v", err)
+	}
+	if f, _ := db.FindFacility(ctx, site.ID); len(f.Corrections) != 1 || f.Corrections[0].Fields[0] != "name" || f.Corrections[0].Reason != "Đổi tên xưởng" {
+		t.Fatalf("the place's correction: %+v", f.Corrections)
 	}
 	bad := pointPlot(e.ID)
 	bad.GLN = g[:12] + string('0'+(g[12]-'0'+1)%10)

@@ -116,6 +116,7 @@ func (w *Web) entFillFacility(c *fiber.Ctx, f *Form, fac *registry.Facility) err
 	fac.Kind, fac.Name, fac.Code = f.Value("kind"), strings.TrimSpace(f.Value("name")), strings.TrimSpace(f.Value("code"))
 	fac.GLN, fac.District, fac.Address = strings.TrimSpace(f.Value("gln")), f.Value("district"), strings.TrimSpace(f.Value("address"))
 	fac.Crop, fac.LandClearedOn = f.Value("crop"), registry.Date(strings.TrimSpace(f.Value("land_cleared_on")))
+	fac.CorrectionReason = f.Value("correction_reason")
 	var p registry.Problems
 	fac.AreaHa = 0
 	if a := strings.TrimSpace(strings.ReplaceAll(f.Value("area_ha"), ",", ".")); a != "" {

@@ -909,9 +909,16 @@ func TestEnterpriseFacilityEditAndDelete(t *testing.T) {
 			t.Fatalf("%s wrote the plot", tc.name)
 		}
 	}
-	wantStatus(t, "save, keeping the outline", c.postMultipart("/w/facilities/"+used.ID+"/edit", form(before)), http.StatusSeeOther)
+	// The plot is public (a published lot comes from it): a reason is asked.
+	r = c.postMultipart("/w/facilities/"+used.ID+"/edit", form(before))
+	wantStatus(t, "no reason", r, http.StatusUnprocessableEntity)
+	wantContains(t, "no reason", r.body, "hãy nêu lý do đính chính địa điểm")
+	v := form(before)
+	v.Set("correction_reason", "Ghi đúng tên vườn")
+	wantStatus(t, "save, keeping the outline", c.postMultipart("/w/facilities/"+used.ID+"/edit", v), http.StatusSeeOther)
 	got, _ := e.db.FindFacility(ctx, used.ID)
-	if got.Name != before.Name+" (đã sửa)" || got.Geometry != before.Geometry || got.Version != before.Version+1 {
+	if got.Name != before.Name+" (đã sửa)" || got.Geometry != before.Geometry || got.Version != before.Version+1 ||
+		len(got.Corrections) != 1 || got.Corrections[0].Reason != "Ghi đúng tên vườn" {
 		t.Fatalf("edited plot %+v", got)
 	}
 	// In use: not deleted; the page says which records refer to it.

@@ -37,6 +37,8 @@ func (a *API) mountEPCIS(g fiber.Router) {
 	a.add(g, routeDoc{Method: "GET", Summary: "EPCIS 2.0 query (SimpleEventQuery): the events of the lots named by MATCH_anyEPCClass, filtered by eventType, GE_eventTime, LT_eventTime, EQ_bizStep, EQ_disposition, EQ_bizLocation",
 		Tag: "epcis", Response: epcis.QueryDocument{},
 		Query: []string{"MATCH_anyEPCClass", "eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "EQ_disposition", "EQ_bizLocation"}}, "/epcis/events", a.epcisEvents)
+	a.add(g, routeDoc{Method: "GET", Summary: "A lot's events as an EPCIS 2.0 document, drafts included, for those who may read the lot",
+		Tag: "epcis", Response: epcis.Document{}}, "/batches/:id/epcis", a.lotEPCIS)
 }
 
 func (a *API) publicBase(c *fiber.Ctx) string {
@@ -176,9 +178,7 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := epcis.Input{Base: base, Created: a.clock.Now(), Batches: map[string]*registry.Batch{},
-		Products: map[string]*registry.Product{}, Places: map[string]*registry.Facility{}}
-	seen := map[string]bool{}
+	var lots []*registry.Batch
 	for i, class := range classes {
 		b, err := epcis.FindClass(ctx, a.store, base, class)
 		if err != nil {
@@ -188,12 +188,31 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 			// Unknown and not yours answer alike: nothing about the lot is told.
 			return fieldErr(fmt.Sprintf("MATCH_anyEPCClass[%d]", i), "exists", "names no lot you can read", "không ứng với lô hàng bạn được xem")
 		}
+		lots = append(lots, b)
+	}
+	in, err := a.epcisInput(c, me, lots, f.keep)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, epcis.MediaType)
+	return c.JSON(epcis.New(in).Query(), epcis.MediaType)
+}
+
+// epcisInput gathers the events of lots the caller may read (those keep
+// accepts) with the lots, products and places they name: the lots the
+// caller may read, or public ones.
+func (a *API) epcisInput(c *fiber.Ctx, me registry.Actor, lots []*registry.Batch, keep func(*registry.TraceEvent) bool) (epcis.Input, error) {
+	ctx := c.UserContext()
+	in := epcis.Input{Base: a.publicBase(c), Created: a.clock.Now(), Batches: map[string]*registry.Batch{},
+		Products: map[string]*registry.Product{}, Places: map[string]*registry.Facility{}}
+	seen := map[string]bool{}
+	for _, b := range lots {
 		evs, err := a.store.ListBatchEvents(ctx, b.ID)
 		if err != nil {
-			return err
+			return in, err
 		}
 		for _, ev := range evs {
-			if !seen[ev.ID] && f.keep(ev) {
+			if !seen[ev.ID] && keep(ev) {
 				seen[ev.ID] = true
 				in.Events = append(in.Events, ev)
 			}
@@ -211,7 +230,7 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 				continue
 			}
 			if err != nil {
-				return err
+				return in, err
 			}
 			if !a.mayRead(me, b) && b.Status == registry.BatchDraft {
 				in.Batches[id] = nil
@@ -221,7 +240,7 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 			if in.Products[b.ProductID] == nil {
 				p, err := a.store.FindProduct(ctx, b.ProductID)
 				if err != nil {
-					return err
+					return in, err
 				}
 				in.Products[p.ID] = p
 			}
@@ -229,7 +248,7 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 		if ev.FacilityID != "" && in.Places[ev.FacilityID] == nil {
 			fac, err := a.store.FindFacility(ctx, ev.FacilityID)
 			if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
-				return err
+				return in, err
 			}
 			if fac != nil {
 				in.Places[fac.ID] = fac.PublicView()
@@ -241,8 +260,29 @@ func (a *API) epcisEvents(c *fiber.Ctx) error {
 			delete(in.Batches, id)
 		}
 	}
+	return in, nil
+}
+
+// lotEPCIS answers GET /api/v1/batches/{id}/epcis: the lot's events, drafts
+// included, for those who may read the lot, as an EPCIS 2.0 document
+// (the public /l/{code}/epcis has only published lots).
+func (a *API) lotEPCIS(c *fiber.Ctx) error {
+	me := actor(c)
+	b, err := load(c, batchResource(a), c.Params("id"), registry.ActRead)
+	if err != nil {
+		return err
+	}
+	in, err := a.epcisInput(c, me, []*registry.Batch{b}, func(*registry.TraceEvent) bool { return true })
+	if err != nil {
+		return err
+	}
+	doc, err := epcis.New(in).JSON()
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, epcis.MediaType)
-	return c.JSON(epcis.New(in).Query(), epcis.MediaType)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(doc)
 }
 
 func (a *API) mayRead(me registry.Actor, b *registry.Batch) bool {

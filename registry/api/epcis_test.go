@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/epcis/epcistest"
@@ -194,5 +195,26 @@ func TestEPCISQueryRefuses(t *testing.T) {
 				t.Errorf("%s: fields %+v, want %s", tc.name, p.Fields, tc.field)
 			}
 		}
+	}
+}
+
+// The owner reads a draft lot's events as an EPCIS document (the public
+// export has only published lots); another enterprise gets 404.
+func TestLotEPCISForOwners(t *testing.T) {
+	e := newEnv(t)
+	draft := e.newBatch(e.e1.ID, e.prod1.ID, registry.BatchDraft)
+	ev := &registry.TraceEvent{EnterpriseID: e.e1.ID, Kind: registry.EventObject, EventTime: time.Date(2026, 2, 1, 8, 0, 0, 0, registry.Vietnam),
+		EventTimeZone: "+07:00", BusinessStep: "storing", Batches: []registry.Quantity{{BatchID: draft.ID, Quantity: 5, Unit: "kg"}}}
+	must(t, e.db.CreateEvent(e.ctx(), ev))
+	r := e.do(request{method: "GET", path: "/api/v1/batches/" + draft.ID + "/epcis", as: asEnt1})
+	if r.status != 200 || r.header.Get("Content-Type") != "application/ld+json" {
+		t.Fatalf("owner: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	epcistest.Check(t, r.body)
+	if !strings.Contains(string(r.body), "/e/"+ev.ID) || !strings.Contains(string(r.body), `"bizStep":"storing"`) {
+		t.Errorf("the draft's event is missing: %s", r.body)
+	}
+	if r := e.do(request{method: "GET", path: "/api/v1/batches/" + draft.ID + "/epcis", as: asEnt2}); r.status != 404 {
+		t.Errorf("another enterprise: %d, want 404", r.status)
 	}
 }

@@ -140,6 +140,7 @@ func matrixCases() []matrixCase {
 	}), want{201, 403, 403, 201, 404, 401})
 	add("GET", "/batches/{id}/events", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/events" }), readOwnNoCert)
 	add("GET", "/batches/{id}/trace", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/trace?direction=down" }), readOwnNoCert)
+	add("GET", "/batches/{id}/epcis", get(func(e *env) string { return v1 + "/batches/" + e.batch1.ID + "/epcis" }), readOwnNoCert)
 	add("POST", "/epcis/capture", func(e *env, as string) request {
 		path := v1 + "/epcis/capture"
 		if as == asAdmin {

@@ -3,12 +3,12 @@ package registry
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
 // Error codes. Every error a service returns carries one of these; one table
-// (ErrorStatus) maps them to HTTP statuses, so handlers just return err.
+// in the server (server.StatusOf) maps them to HTTP statuses, so handlers
+// just return err and the domain knows nothing of HTTP.
 const (
 	ECONFLICT     = "conflict"            // a unique key is taken, or something still refers to the record
 	EINTERNAL     = "internal"            // our fault; the text is never shown to users
@@ -24,22 +24,6 @@ const (
 	EUNAVAILABLE  = "unavailable"         // a dependency (database, document store) does not answer
 	EPRECONDITION = "precondition_needed" // a write without the version it read
 )
-
-var statusByCode = map[string]int{
-	ECONFLICT:     http.StatusConflict,
-	EINTERNAL:     http.StatusInternalServerError,
-	EINVALID:      http.StatusUnprocessableEntity,
-	EMALFORMED:    http.StatusBadRequest,
-	ENOTFOUND:     http.StatusNotFound,
-	EUNAUTHORIZED: http.StatusUnauthorized,
-	EFORBIDDEN:    http.StatusForbidden,
-	ESTALE:        http.StatusPreconditionFailed,
-	ETOOLARGE:     http.StatusRequestEntityTooLarge,
-	EMEDIATYPE:    http.StatusUnsupportedMediaType,
-	ETOOMANY:      http.StatusTooManyRequests,
-	EUNAVAILABLE:  http.StatusServiceUnavailable,
-	EPRECONDITION: http.StatusPreconditionRequired,
-}
 
 // Error is the domain error: a code, a message for people in English and
 // Vietnamese, and for EINVALID the list of failing fields.
@@ -85,14 +69,6 @@ func ErrorCode(err error) string {
 	default:
 		return EINTERNAL
 	}
-}
-
-// ErrorStatus is the one table from error to HTTP status.
-func ErrorStatus(err error) int {
-	if s, ok := statusByCode[ErrorCode(err)]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
 }
 
 // PublicError returns what may be shown to a user: the *Error itself, or a

@@ -214,7 +214,7 @@ func extOf(name string) string {
 	return ""
 }
 
-// errorHandler maps any error to a status with registry.ErrorStatus and
+// errorHandler maps any error to a status with StatusOf and
 // answers problem+json to API and JSON clients, an error page to browsers.
 type errorHandler struct {
 	log  *slog.Logger
@@ -244,7 +244,7 @@ func (h *errorHandler) handle(c *fiber.Ctx, err error) error {
 	default:
 		pub = registry.PublicError(err)
 	}
-	status := registry.ErrorStatus(pub)
+	status := StatusOf(pub)
 	if status >= 500 {
 		// Users never see internal text; the log does, with the request ID.
 		RequestLogger(c, h.log).Error("request failed", "err", err.Error(), "path", c.Path())

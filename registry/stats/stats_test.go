@@ -244,7 +244,7 @@ func TestAccessAndParameters(t *testing.T) {
 	})
 	withActor.Get("/x", func(c *fiber.Ctx) error {
 		if err := stats.AuthorizeActor(c, registry.RoleAdmin, registry.RoleInspector); err != nil {
-			return c.SendStatus(registry.ErrorStatus(err))
+			return c.SendStatus(server.StatusOf(err))
 		}
 		return c.SendStatus(204)
 	})

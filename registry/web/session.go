@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // Cookie names. The session cookie holds the session's random secret; the
@@ -184,7 +185,7 @@ func (w *Web) login(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		if code := registry.ErrorCode(err); code == registry.EUNAUTHORIZED || code == registry.ETOOMANY {
-			return w.renderLogin(c, registry.ErrorStatus(err), d, err)
+			return w.renderLogin(c, server.StatusOf(err), d, err)
 		}
 		return err
 	}

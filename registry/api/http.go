@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/strictjson"
 )
 
 // MaxJSONBody caps a JSON request body.
@@ -36,7 +37,7 @@ func fieldErr(field, rule, en, vi string) error {
 	return p.Err()
 }
 
-var errMalformed = registry.ErrMalformedJSON
+var errMalformed = strictjson.ErrMalformed
 
 // decodeJSON decodes the body into v strictly: JSON media type, at most
 // limit bytes, one object, no unknown fields, every value of its field's type.
@@ -55,7 +56,7 @@ func decodeJSON(c *fiber.Ctx, v any, limit int) error {
 }
 
 // decodeStrict decodes one JSON object from b into v (see decodeJSON).
-func decodeStrict(b []byte, v any) error { return registry.DecodeStrictJSON(b, v) }
+func decodeStrict(b []byte, v any) error { return strictjson.Decode(b, v) }
 
 // page reads ?limit= and ?cursor=.
 func page(c *fiber.Ctx) (registry.Page, error) {

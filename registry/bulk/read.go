@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/strictjson"
 )
 
 // Import limits.
@@ -276,7 +277,7 @@ func contains(list []string, s string) bool {
 }
 
 // decodeRow decodes one JSON row strictly, as the API decodes a record.
-func decodeRow(b []byte, v any) error { return registry.DecodeStrictJSON(b, v) }
+func decodeRow(b []byte, v any) error { return strictjson.Decode(b, v) }
 
 // DeriveKeys gives every row without an idempotency key one made from its
 // content, so uploading the same rows again writes nothing new even when

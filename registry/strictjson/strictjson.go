@@ -1,4 +1,6 @@
-package registry
+// Package strictjson decodes request bodies and imported rows as records:
+// strictly, with problems named by field (registry.EINVALID).
+package strictjson
 
 import (
 	"bytes"
@@ -8,20 +10,22 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/tracereg/tracereg/registry"
 )
 
-// ErrMalformedJSON answers a body that is not JSON at all.
-var ErrMalformedJSON = Errorf(EMALFORMED, "The request body is not valid JSON.", "Nội dung yêu cầu không phải JSON hợp lệ.")
+// ErrMalformed answers a body that is not JSON at all.
+var ErrMalformed = registry.Errorf(registry.EMALFORMED, "The request body is not valid JSON.", "Nội dung yêu cầu không phải JSON hợp lệ.")
 
-// DecodeStrictJSON decodes one JSON object from b into v strictly, as the API
+// Decode decodes one JSON object from b into v strictly, as the API
 // and the bulk import read records: no unknown fields, every value of its
 // field's type, nothing after the object. A body that is not a JSON object is
 // EMALFORMED; a wrong type or an unknown field is EINVALID naming the field,
 // so a value such as {"$gt": ""} where a string belongs is just a wrong type.
-func DecodeStrictJSON(b []byte, v any) error {
+func Decode(b []byte, v any) error {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return ErrMalformedJSON
+		return ErrMalformed
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
@@ -29,7 +33,7 @@ func DecodeStrictJSON(b []byte, v any) error {
 		return decodeJSONError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Errorf(EMALFORMED, "The request body holds more than one JSON value.", "Nội dung yêu cầu chứa nhiều hơn một giá trị JSON.")
+		return registry.Errorf(registry.EMALFORMED, "The request body holds more than one JSON value.", "Nội dung yêu cầu chứa nhiều hơn một giá trị JSON.")
 	}
 	return nil
 }
@@ -39,7 +43,7 @@ func decodeJSONError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return ErrMalformedJSON
+		return ErrMalformed
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
@@ -87,7 +91,7 @@ func jsonTypeName(t reflect.Type) string {
 
 // fieldProblem is an EINVALID naming one field.
 func fieldProblem(field, rule, en, vi string) error {
-	var p Problems
+	var p registry.Problems
 	p.Add(field, rule, en, vi)
 	return p.Err()
 }

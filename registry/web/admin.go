@@ -20,19 +20,6 @@ import (
 // admPrefix is where the admin pages live.
 const admPrefix = Prefix + "/admin"
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		a := g.Group("/admin", roles(registry.RoleAdmin))
-		a.Get("/", func(c *fiber.Ctx) error { return c.Redirect(Prefix+"/", fiber.StatusSeeOther) })
-		w.mountAdminEnterprises(a)
-		w.mountAdminUsers(a)
-		w.mountAdminBodies(a)
-		w.mountAdminStandards(a)
-		w.mountAdminDemo(a)
-	})
-	homes[registry.RoleAdmin] = (*Web).admHome
-}
-
 // --- generic forms: one template (admin/form) renders every admin form from
 // a list of fields, so each entity only says which fields it has.
 

@@ -26,26 +26,6 @@ const annMaxFiles = 10
 // annDefaultAgency is the agency offered when the enterprise names none.
 const annDefaultAgency = "Sở Khoa học và Công nghệ tỉnh Đắk Lắk"
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		read := roles(registry.RoleEnterprise, registry.RoleAdmin, registry.RoleInspector)
-		write := roles(registry.RoleEnterprise)
-		g.Get("/announcements", read, w.annList)
-		g.Get("/announcements/new", write, w.annNew)
-		g.Post("/announcements", write, w.annCreate)
-		g.Get("/announcements/:id", read, w.annShow)
-		g.Get("/announcements/:id/notice", read, w.annNotice)
-		g.Get("/announcements/:id/edit", write, w.annEdit)
-		g.Post("/announcements/:id/edit", write, w.annUpdate)
-		g.Get("/announcements/:id/documents/:doc", read, w.annDocument)
-		g.Post("/announcements/:id/documents", write, w.annAddDocuments)
-		g.Post("/announcements/:id/submit", write, w.annTransition(registry.TransitionSubmit))
-		g.Post("/announcements/:id/resubmit", write, w.annResubmit)
-		g.Post("/announcements/:id/withdraw", write, w.annTransition(registry.TransitionWithdraw))
-		g.Post("/announcements/:id/delete", write, w.annDelete)
-	})
-}
-
 // --- list
 
 type annListData struct {

@@ -22,18 +22,6 @@ import (
 const crtPath = Prefix + "/certificates"
 
 func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		readers := roles(registry.RoleCertifier, registry.RoleInspector, registry.RoleAdmin)
-		certifier := roles(registry.RoleCertifier)
-		g.Get("/certificates", readers, w.crtList)
-		g.Get("/certificates/new", certifier, w.crtIssueForm)
-		g.Post("/certificates/new", certifier, w.crtIssue)
-		g.Get("/certificates/:id", readers, w.crtShow)
-		g.Get("/certificates/:id/document", readers, w.crtDocument)
-		g.Post("/certificates/:id/status", certifier, w.crtDecide)
-		g.Post("/certificates/:id/amend", certifier, w.crtAmend)
-	})
-	homes[registry.RoleCertifier] = (*Web).crtHome
 	addMessages(map[string]string{
 		"crt_nav_list": "Chứng nhận đã cấp", "crt_nav_issue": "Cấp chứng nhận",
 		"crt_home_title": "Tổ chức chứng nhận", "crt_by_status": "Chứng nhận theo trạng thái",

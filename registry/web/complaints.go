@@ -21,20 +21,6 @@ const cmpPath = Prefix + "/complaints"
 
 const cmpPageSize = 25
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		staff := roles(registry.RoleInspector, registry.RoleAdmin)
-		g.Get("/complaints", staff, w.cmpList)
-		g.Get("/complaints/:id", staff, w.cmpShow)
-		g.Post("/complaints/:id/assign", staff, w.cmpStep(registry.ReportActionAssign))
-		g.Post("/complaints/:id/note", staff, w.cmpStep(registry.ReportActionNote))
-		g.Post("/complaints/:id/resolve", staff, w.cmpStep(registry.ReportActionResolve))
-		g.Post("/complaints/:id/reopen", staff, w.cmpStep(registry.ReportActionReopen))
-		g.Post("/complaints/:id/reply", staff, w.cmpStep(registry.ReportActionReply))
-		g.Get("/complaints/:id/photo", staff, w.cmpPhoto)
-	})
-}
-
 // --- list
 
 type cmpListData struct {

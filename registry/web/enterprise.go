@@ -17,17 +17,6 @@ import (
 	"github.com/tracereg/tracereg/registry"
 )
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		ent := roles(registry.RoleEnterprise)
-		w.mountEntProducts(g, ent)
-		w.mountEntFacilities(g, ent)
-		w.mountEntLots(g, ent)
-		w.mountEntDocuments(g, ent)
-	})
-	homes[registry.RoleEnterprise] = (*Web).entHome
-}
-
 // entID is the signed-in enterprise; an enterprise account without one may not use the workspace.
 func entID(c *fiber.Ctx) (string, error) {
 	me := actor(c)

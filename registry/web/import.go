@@ -25,15 +25,6 @@ import (
 // rows of the lot template).
 const impFileLimit = 5 << 20
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		ent := roles(registry.RoleEnterprise)
-		g.Get("/import", ent, w.impPage)
-		g.Get("/import/template/:kind", ent, w.impTemplate)
-		g.Post("/import", ent, w.impUpload)
-	})
-}
-
 func impKind(name string) (bulk.Kind, bool) {
 	switch name {
 	case "batches":

@@ -22,18 +22,6 @@ const inbPath = Prefix + "/inbox"
 // inbPageSize is the number of dossiers on one page of the inbox.
 const inbPageSize = 25
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		staff := roles(registry.RoleInspector, registry.RoleAdmin)
-		g.Get("/inbox", staff, w.inbList)
-		g.Get("/inbox/:id", staff, w.inbShow)
-		g.Get("/inbox/:id/documents/:doc", staff, w.inbDocument)
-		g.Post("/inbox/:id/missing", staff, w.inbMissing)
-		g.Post("/inbox/:id/receipt", staff, w.inbReceipt)
-		g.Post("/inbox/:id/reject", staff, w.inbReject)
-	})
-}
-
 // --- list
 
 type inbRow struct {

@@ -22,12 +22,6 @@ import (
 )
 
 func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		staff := roles(registry.RoleInspector, registry.RoleAdmin)
-		g.Get("/search", staff, w.insSearch)
-		g.Get("/expiring", staff, w.insExpiring)
-	})
-	homes[registry.RoleInspector] = (*Web).insHome
 	addMessages(map[string]string{
 		"ins_nav_search": "Tra cứu", "ins_nav_expiring": "Chứng nhận sắp hết hạn", "ins_nav_certificates": "Chứng nhận",
 		"ins_nav_programme": "Chương trình năng suất chất lượng",

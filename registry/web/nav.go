@@ -99,9 +99,6 @@ func (w *Web) home(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, w.page(c, "home", "home"))
 }
 
-// homes are the home pages by role; each workspace file adds its own.
-var homes = map[string]func(w *Web, c *fiber.Ctx) error{}
-
 // roles admits only actors holding one of roles; others get 403 (a role
 // that never uses the page) — tenant checks stay with registry.Authorize.
 func roles(allowed ...string) fiber.Handler {

@@ -26,20 +26,6 @@ const (
 	prgPageSize = 25
 )
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		s := g.Group("/programme", roles(registry.RoleAdmin, registry.RoleInspector))
-		s.Get("", w.prgIndex)
-		s.Get("/report.xlsx", w.prgReport("xlsx"))
-		s.Get("/report.csv", w.prgReport("csv"))
-		s.Get("/notes", w.prgNotes)
-		s.Post("/notes", w.prgNotesSave)
-		w.mountPrgRecords(s)
-		b := g.Group("/benchmark", roles(registry.RoleEnterprise))
-		w.mountPrgBenchmark(b)
-	})
-}
-
 // PrgLabel names a registry key (kind of support, funding source, sector,
 // category, role, tool) in the page's language, as the report does.
 func (p *Page) PrgLabel(key string) string { return report.Label(p.Lang, key) }

@@ -22,17 +22,6 @@ import (
 
 const rclPath = Prefix + "/recall"
 
-func init() {
-	addWorkspace(func(w *Web, g fiber.Router) {
-		staff := roles(registry.RoleInspector, registry.RoleAdmin)
-		g.Get("/recall", staff, w.rclFind)
-		g.Get("/recall/:id", staff, w.rclForm)
-		g.Post("/recall/:id/check", staff, w.rclCheck)
-		g.Post("/recall/:id/confirm", staff, w.rclConfirm)
-		g.Post("/recall/:id/lift", staff, w.rclLift)
-	})
-}
-
 // rclLot is a lot with the names shown beside it.
 type rclLot struct {
 	B          *registry.Batch

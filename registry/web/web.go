@@ -95,19 +95,8 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 
 	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
 	g.Get("/", w.home)
-	for _, mount := range workspaceMounts {
-		mount(w, g)
-	}
+	w.mountWorkspaces(g)
 	return w, nil
-}
-
-// workspaceMounts are the route groups of each workspace; each file adds
-// its own in an init function, so the workspaces grow without touching New.
-var workspaceMounts []func(w *Web, g fiber.Router)
-
-// addWorkspace registers a route group.
-func addWorkspace(mount func(w *Web, g fiber.Router)) {
-	workspaceMounts = append(workspaceMounts, mount)
 }
 
 // ctx returns the request's context (carrying the actor).

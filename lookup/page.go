@@ -223,16 +223,7 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 	if v.Photo != nil {
 		p.Product.PhotoURL = "/photo/" + url.PathEscape(pr.ShortCode)
 	}
-	for _, cr := range pr.Corrections {
-		names := make([]string, len(cr.Fields))
-		for i, f := range cr.Fields {
-			if names[i] = T["pfield_"+f]; names[i] == "" {
-				names[i] = f
-			}
-		}
-		p.Product.Corrections = append(p.Product.Corrections, correctionVM{On: when(lg, cr.At), Fields: cr.Fields,
-			Names: strings.Join(names, ", "), Reason: cr.Reason})
-	}
+	p.Product.Corrections = correctionViews(pr.Corrections, lg, "pfield_")
 	e := v.Enterprise
 	p.Enterprise = enterpriseVM{Name: pick(lg, e.NameVI, e.NameEN), TaxCode: e.TaxCode, District: e.District}
 	if b := v.Batch; b != nil {
@@ -245,16 +236,7 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 			}
 			p.Lot.PastRecalls = append(p.Lot.PastRecalls, pr)
 		}
-		for _, cr := range b.Corrections {
-			names := make([]string, len(cr.Fields))
-			for i, f := range cr.Fields {
-				if names[i] = T["field_"+f]; names[i] == "" {
-					names[i] = f
-				}
-			}
-			p.Lot.Corrections = append(p.Lot.Corrections, correctionVM{On: when(lg, cr.At), Fields: cr.Fields,
-				Names: strings.Join(names, ", "), Reason: cr.Reason})
-		}
+		p.Lot.Corrections = correctionViews(b.Corrections, lg, "field_")
 		if r := v.recalled(); r != nil {
 			rv := &recallVM{Lot: r.LotCode, Upstream: r.ID != b.ID, Text: T["recall_this"]}
 			if rv.Upstream {
@@ -285,6 +267,22 @@ func (l *Lookup) fill(p *page, v *view, now time.Time) {
 		p.Announcements = []annVM{}
 	}
 	p.Verdict = verdict(p, now)
+}
+
+// correctionViews shows a record's corrections in lg, each field named by
+// the message prefix+field (the field itself when there is none).
+func correctionViews(cs []registry.Correction, lg, prefix string) []correctionVM {
+	var out []correctionVM
+	for _, cr := range cs {
+		names := make([]string, len(cr.Fields))
+		for i, f := range cr.Fields {
+			if names[i] = messages[lg][prefix+f]; names[i] == "" {
+				names[i] = f
+			}
+		}
+		out = append(out, correctionVM{On: when(lg, cr.At), Fields: cr.Fields, Names: strings.Join(names, ", "), Reason: cr.Reason})
+	}
+	return out
 }
 
 func certView(cr certRef, now time.Time, lg string) certVM {

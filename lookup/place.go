@@ -234,15 +234,7 @@ func (l *Lookup) placePage(c *fiber.Ctx) error {
 	if f.Kind == registry.FacilityFarmPlot {
 		p.DeforestationFree = f.DeforestationFree
 	}
-	for _, cr := range f.Corrections {
-		names := make([]string, len(cr.Fields))
-		for i, x := range cr.Fields {
-			if names[i] = T["ffield_"+x]; names[i] == "" {
-				names[i] = x
-			}
-		}
-		p.Corrections = append(p.Corrections, correctionVM{On: when(lg, cr.At), Fields: cr.Fields, Names: strings.Join(names, ", "), Reason: cr.Reason})
-	}
+	p.Corrections = correctionViews(f.Corrections, lg, "ffield_")
 	for _, cr := range v.Certs {
 		p.Certificates = append(p.Certificates, certView(cr, now, lg))
 	}

@@ -59,7 +59,7 @@ func BenchmarkScale(b *testing.B) {
 		"TRACEREG_API_RATE_LIMIT", "-1", "TRACEREG_PUBLIC_RATE_LIMIT", "-1")
 	g := &grower{b: b, base: "http://127.0.0.1:" + port, http: &http.Client{Timeout: 10 * time.Minute}}
 	g.start(getenv)
-	defer g.stop()
+	defer func() { g.stop() }() // the server of the last restart: g.stop changes with each start
 	g.waitReady()
 	g.token = g.apiToken("admin", "scale-admin-password")
 	var body struct {

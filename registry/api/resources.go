@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -376,8 +377,20 @@ func (a *API) announcementTransition(c *fiber.Ctx) error {
 }
 
 func (a *API) recallBatch(c *fiber.Ctx) error {
+	return a.recallStep(c, registry.ActRecall, "batch.recall", registry.RecallBatch)
+}
+
+// liftRecall is the agency's (ActDecide), never the enterprise's.
+func (a *API) liftRecall(c *fiber.Ctx) error {
+	return a.recallStep(c, registry.ActDecide, "batch.recall_lift", registry.LiftRecall)
+}
+
+// recallStep recalls a lot or lifts its recall (step), as read at If-Match,
+// for an actor allowed action, and audits it.
+func (a *API) recallStep(c *fiber.Ctx, action, audit string,
+	step func(context.Context, registry.BatchService, *registry.Batch, registry.RecallOrder, string, time.Time) (*registry.Batch, error)) error {
 	id := c.Params("id")
-	cur, _, err := loadForChange(c, batchResource(a), id, registry.ActRecall)
+	cur, _, err := loadForChange(c, batchResource(a), id, action)
 	if err != nil {
 		return err
 	}
@@ -386,12 +399,11 @@ func (a *API) recallBatch(c *fiber.Ctx) error {
 		return err
 	}
 	before := cloneJSON(cur)
-	next, err := registry.RecallBatch(c.UserContext(), a.store, cur, registry.RecallOrder{Reason: req.Reason, On: req.On},
-		actor(c).Username, a.clock.Now())
+	next, err := step(c.UserContext(), a.store, cur, registry.RecallOrder{Reason: req.Reason, On: req.On}, actor(c).Username, a.clock.Now())
 	if err != nil {
 		return err
 	}
-	if err := a.audit(c, "batch.recall", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
+	if err := a.audit(c, audit, registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))
@@ -458,29 +470,6 @@ func (a *API) amendCertificate(c *fiber.Ctx) error {
 		return err
 	}
 	if err := a.audit(c, "certificate."+req.Action, registry.KindCertificate, id, next.HolderID, before, next); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderETag, etag(id, next.Version))
-	return c.JSON(next)
-}
-
-func (a *API) liftRecall(c *fiber.Ctx) error {
-	id := c.Params("id")
-	cur, _, err := loadForChange(c, batchResource(a), id, registry.ActDecide)
-	if err != nil {
-		return err
-	}
-	var req recallRequest
-	if err := decodeJSON(c, &req, 16<<10); err != nil {
-		return err
-	}
-	before := cloneJSON(cur)
-	next, err := registry.LiftRecall(c.UserContext(), a.store, cur, registry.RecallOrder{Reason: req.Reason, On: req.On},
-		actor(c).Username, a.clock.Now())
-	if err != nil {
-		return err
-	}
-	if err := a.audit(c, "batch.recall_lift", registry.KindBatch, id, next.EnterpriseID, before, next); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderETag, etag(id, next.Version))

@@ -29,8 +29,6 @@ type refAnswer struct {
 // request or import.
 func NewRefs(s Store) *Refs { return &Refs{store: s, memo: map[string]refAnswer{}} }
 
-func newRefs(s Store) *Refs { return NewRefs(s) }
-
 // maxNamePages bounds the pages of a name search read to find exact matches.
 const maxNamePages = 5
 
@@ -81,7 +79,7 @@ func (r *Refs) product(ctx context.Context, enterpriseID, field, text string) (s
 			if err == nil && p.EnterpriseID == enterpriseID {
 				return p.ID, nil
 			}
-			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if hard(err) {
 				return "", err
 			}
 			return "", notFound
@@ -98,7 +96,7 @@ func (r *Refs) product(ctx context.Context, enterpriseID, field, text string) (s
 		}
 		if p, err := r.store.FindProductByShortCode(ctx, text); err == nil && p.EnterpriseID == enterpriseID {
 			return p.ID, nil
-		} else if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND && registry.ErrorCode(err) != registry.EINVALID {
+		} else if hard(err) {
 			return "", err
 		}
 		var matches []string
@@ -144,7 +142,7 @@ func (r *Refs) facility(ctx context.Context, enterpriseID, field, text string, p
 		var matches []string
 		if registry.ValidID(text) {
 			x, err := r.store.FindFacility(ctx, text)
-			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if hard(err) {
 				return "", err
 			}
 			if err == nil && x.EnterpriseID == enterpriseID && (!plot || x.Kind == registry.FacilityFarmPlot) {
@@ -187,7 +185,7 @@ func (r *Refs) Certificate(ctx context.Context, enterpriseID, field, number stri
 	return r.once("c\x00"+enterpriseID+"\x00"+number, func() (string, error) {
 		if registry.ValidID(number) {
 			c, err := r.store.FindCertificate(ctx, number)
-			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if hard(err) {
 				return "", err
 			}
 			if err == nil && c.HolderID == enterpriseID {
@@ -195,7 +193,7 @@ func (r *Refs) Certificate(ctx context.Context, enterpriseID, field, number stri
 			}
 		}
 		certs, err := r.store.FindCertificatesByNumber(ctx, number)
-		if err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
+		if hard(err) {
 			return "", err
 		}
 		var matches []string
@@ -222,7 +220,7 @@ func (r *Refs) Lot(ctx context.Context, enterpriseID, field, text string) (strin
 	return r.once("l\x00"+enterpriseID+"\x00"+text, func() (string, error) {
 		if registry.ValidID(text) {
 			b, err := r.store.FindBatch(ctx, text)
-			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if hard(err) {
 				return "", err
 			}
 			if err == nil && b.EnterpriseID == enterpriseID {
@@ -264,9 +262,12 @@ func (r *Refs) Lot(ctx context.Context, enterpriseID, field, text string) (strin
 	})
 }
 
-// hard is a failure of the store, which ends the import; anything else
-// is the row's problem.
-func hard(err error) bool { return err != nil && registry.ErrorCode(err) != registry.EINVALID }
+// hard is a failure of the store, which ends the import; a problem of the
+// row (EINVALID) or a record not there (ENOTFOUND) is not.
+func hard(err error) bool {
+	code := registry.ErrorCode(err)
+	return err != nil && code != registry.EINVALID && code != registry.ENOTFOUND
+}
 
 // batch fills the lot's IDs from the codes of its row. A store failure is
 // returned as is; the row's problems as one EINVALID.
@@ -386,7 +387,7 @@ func (r *Refs) Announcement(ctx context.Context, enterpriseID, field, text strin
 	return r.once("a\x00"+enterpriseID+"\x00"+text, func() (string, error) {
 		if registry.ValidID(text) {
 			a, err := r.store.FindAnnouncement(ctx, text)
-			if hard(err) && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if hard(err) {
 				return "", err
 			}
 			if err == nil && a.EnterpriseID == enterpriseID {
@@ -396,7 +397,7 @@ func (r *Refs) Announcement(ctx context.Context, enterpriseID, field, text strin
 		var anns []*registry.ConformityAnnouncement
 		if rs, ok := r.store.(registry.RecordSearch); ok {
 			var err error
-			if anns, err = rs.FindAnnouncementsByReceipt(ctx, text); err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
+			if anns, err = rs.FindAnnouncementsByReceipt(ctx, text); hard(err) {
 				return "", err
 			}
 		}

@@ -192,7 +192,7 @@ func (im *Importer) Batches(ctx context.Context, me registry.Actor, in *Input) (
 	batches := make([]*registry.Batch, len(in.rows))
 	keys := make([]string, len(in.rows))
 	lots := map[string]int{}
-	names := newRefs(im.Store)
+	names := NewRefs(im.Store)
 	// Validate every row first.
 	for i, raw := range in.rows {
 		rep.Rows[i] = RowResult{Row: i + 1, Status: RowFailed}
@@ -539,7 +539,7 @@ func (im *Importer) Events(ctx context.Context, me registry.Actor, in *Input) (*
 	defer rep.count()
 	var events []*registry.TraceEvent
 	var rowOf []int
-	names := newRefs(im.Store)
+	names := NewRefs(im.Store)
 	for i, raw := range in.rows {
 		rep.Rows[i] = RowResult{Row: i + 1, Status: RowFailed}
 		err := in.errs[i]

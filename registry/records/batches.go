@@ -2,11 +2,8 @@ package records
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -173,40 +170,19 @@ func (d *DB) UpdateBatch(ctx context.Context, b *registry.Batch) error {
 // public fields change: consumers saw the earlier figures. The lot code of
 // a published lot is in its printed QR codes, so it never changes.
 func (d *DB) recordCorrection(ctx context.Context, old, b *registry.Batch) error {
-	reason := strings.TrimSpace(b.CorrectionReason)
-	b.CorrectionReason = ""
-	b.Corrections = old.Corrections
-	if old.Status == registry.BatchDraft {
-		return nil
-	}
+	reason := b.CorrectionReason
+	b.CorrectionReason, b.Corrections = "", old.Corrections
 	fields := b.CorrectedFields(old)
-	if len(fields) == 0 {
+	if old.Status == registry.BatchDraft || len(fields) == 0 {
 		return nil
 	}
-	var p registry.Problems
-	switch {
-	case b.LotCode != old.LotCode:
-		p.Add("lot_code", "immutable", "a published lot keeps its code: it is printed in the lot's QR codes; register a new lot instead",
+	if b.LotCode != old.LotCode {
+		return fieldError("lot_code", "immutable", "a published lot keeps its code: it is printed in the lot's QR codes; register a new lot instead",
 			"lô hàng đã công bố giữ nguyên mã lô vì mã đã in trong mã QR; hãy đăng ký một lô mới")
-	case reason == "":
-		p.Add("correction_reason", "required", "say why a published lot is corrected: its public page shows the correction",
-			"hãy nêu lý do đính chính lô hàng đã công bố: trang công khai sẽ hiển thị việc đính chính")
-	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
-		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
-			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
-	case len(old.Corrections) >= registry.MaxCorrections:
-		p.Add("correction_reason", "max_items", fmt.Sprintf("a lot is corrected at most %d times: register a new lot", registry.MaxCorrections),
-			fmt.Sprintf("một lô hàng chỉ được đính chính tối đa %d lần: hãy đăng ký lô mới", registry.MaxCorrections))
 	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
-	if actor, ok := registry.ActorFrom(ctx); ok {
-		c.By = actor.Username
-	}
-	b.Corrections = append(slices.Clone(old.Corrections), c)
-	return nil
+	var err error
+	b.Corrections, err = d.corrected(ctx, old.Corrections, fields, reason, "a published lot", "lô hàng đã công bố")
+	return err
 }
 
 // --- events

@@ -2,10 +2,6 @@ package records
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/store"
@@ -204,7 +200,7 @@ func (d *DB) UpdateFacility(ctx context.Context, f *registry.Facility) error {
 // published lot made or grown there), adds an entry for a change of what
 // its pages show, which needs a reason.
 func (d *DB) recordFacilityCorrection(ctx context.Context, old, f *registry.Facility) error {
-	reason := strings.TrimSpace(f.CorrectionReason)
+	reason := f.CorrectionReason
 	f.CorrectionReason, f.Corrections = "", old.Corrections
 	fields := f.CorrectedFields(old)
 	if len(fields) == 0 {
@@ -229,27 +225,9 @@ func (d *DB) recordFacilityCorrection(ctx context.Context, old, f *registry.Faci
 	if !public {
 		return nil
 	}
-	var p registry.Problems
-	switch {
-	case reason == "":
-		p.Add("correction_reason", "required", "say why a public place is corrected: its pages show the correction",
-			"hãy nêu lý do đính chính địa điểm đã công khai: trang công khai sẽ hiển thị việc đính chính")
-	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
-		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
-			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
-	case len(old.Corrections) >= registry.MaxCorrections:
-		p.Add("correction_reason", "max_items", fmt.Sprintf("a place is corrected at most %d times", registry.MaxCorrections),
-			fmt.Sprintf("một địa điểm chỉ được đính chính tối đa %d lần", registry.MaxCorrections))
-	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
-	if actor, ok := registry.ActorFrom(ctx); ok {
-		c.By = actor.Username
-	}
-	f.Corrections = append(slices.Clone(old.Corrections), c)
-	return nil
+	var err error
+	f.Corrections, err = d.corrected(ctx, old.Corrections, fields, reason, "a public place", "địa điểm đã công khai")
+	return err
 }
 
 // --- products
@@ -356,7 +334,7 @@ func (d *DB) UpdateProduct(ctx context.Context, pr *registry.Product) error {
 // entry for a change of its public fields: consumers saw the earlier ones.
 // Its GTIN is then printed in QR codes, so it never changes.
 func (d *DB) recordProductCorrection(ctx context.Context, old, pr *registry.Product) error {
-	reason := strings.TrimSpace(pr.CorrectionReason)
+	reason := pr.CorrectionReason
 	pr.CorrectionReason, pr.Corrections = "", old.Corrections
 	fields := pr.CorrectedFields(old)
 	if len(fields) == 0 {
@@ -373,30 +351,13 @@ func (d *DB) recordProductCorrection(ctx context.Context, old, pr *registry.Prod
 	if !published {
 		return nil
 	}
-	var p registry.Problems
-	switch {
-	case pr.GTIN != old.GTIN:
-		p.Add("gtin", "immutable", "a product with published lots keeps its GTIN: it is printed in their QR codes; register a new product",
+	if pr.GTIN != old.GTIN {
+		return fieldError("gtin", "immutable", "a product with published lots keeps its GTIN: it is printed in their QR codes; register a new product",
 			"sản phẩm đã có lô công bố giữ nguyên GTIN vì mã đã in trong mã QR; hãy đăng ký sản phẩm mới")
-	case reason == "":
-		p.Add("correction_reason", "required", "say why a product with published lots is corrected: its public pages show the correction",
-			"hãy nêu lý do đính chính sản phẩm đã có lô công bố: trang công khai sẽ hiển thị việc đính chính")
-	case utf8.RuneCountInString(reason) > registry.MaxCorrectionReason:
-		p.Add("correction_reason", "max_length", fmt.Sprintf("must be at most %d characters", registry.MaxCorrectionReason),
-			fmt.Sprintf("không quá %d ký tự", registry.MaxCorrectionReason))
-	case len(old.Corrections) >= registry.MaxCorrections:
-		p.Add("correction_reason", "max_items", fmt.Sprintf("a product is corrected at most %d times", registry.MaxCorrections),
-			fmt.Sprintf("một sản phẩm chỉ được đính chính tối đa %d lần", registry.MaxCorrections))
 	}
-	if err := p.Err(); err != nil {
-		return err
-	}
-	c := registry.Correction{At: d.now(), Fields: fields, Reason: reason}
-	if actor, ok := registry.ActorFrom(ctx); ok {
-		c.By = actor.Username
-	}
-	pr.Corrections = append(slices.Clone(old.Corrections), c)
-	return nil
+	var err error
+	pr.Corrections, err = d.corrected(ctx, old.Corrections, fields, reason, "a product with published lots", "sản phẩm đã có lô công bố")
+	return err
 }
 
 // --- certification bodies

@@ -50,7 +50,7 @@ func (w *Web) crtAmend(c *fiber.Ctx) error {
 		prob.Add("amend_document", "required", "attach the new PDF", "hãy đính kèm tệp PDF mới")
 	}
 	if _, aerr := a.Apply(cert, me.Username, w.clock.Now()); aerr != nil {
-		prob.Merge("", renameAmendFields(aerr))
+		prob.Merge("", renameFieldMap(aerr, amendFields))
 	}
 	if version, verr := strconv.Atoi(form.Value("version")); prob.Empty() && (verr != nil || version != cert.Version) {
 		return show(fiber.StatusConflict, cert, crtStale)
@@ -78,7 +78,7 @@ func (w *Web) crtAmend(c *fiber.Ctx) error {
 		}
 		return show(fiber.StatusConflict, fresh, crtStale)
 	case err != nil && invalid(err):
-		return show(fiber.StatusUnprocessableEntity, cert, renameAmendFields(err))
+		return show(fiber.StatusUnprocessableEntity, cert, renameFieldMap(err, amendFields))
 	case err != nil:
 		return err
 	}
@@ -89,21 +89,6 @@ func (w *Web) crtAmend(c *fiber.Ctx) error {
 	return w.redirectFlash(c, crtPath+"/"+cert.ID, "flash_crt_"+a.Action)
 }
 
-// renameAmendFields puts an amendment's problems beside the form's fields.
-func renameAmendFields(err error) error {
-	e, ok := err.(*registry.Error)
-	if !ok || e.Code != registry.EINVALID {
-		return err
-	}
-	names := map[string]string{"reason": "amend_reason", "issued_on": "renew_issued_on", "expires_on": "renew_expires_on",
-		"document_id": "amend_document", "standard": "correct_standard", "scope_text": "correct_scope_text"}
-	out := *e
-	out.Fields = nil
-	for _, fe := range e.Fields {
-		if n, ok := names[fe.Field]; ok {
-			fe.Field = n
-		}
-		out.Fields = append(out.Fields, fe)
-	}
-	return &out
-}
+// amendFields are the amendment form's names of the amendment's fields.
+var amendFields = map[string]string{"reason": "amend_reason", "issued_on": "renew_issued_on", "expires_on": "renew_expires_on",
+	"document_id": "amend_document", "standard": "correct_standard", "scope_text": "correct_scope_text"}

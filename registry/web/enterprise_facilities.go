@@ -236,11 +236,7 @@ func (w *Web) entFacilityUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		if invalid(err) {
 			f.Fail(entCollapseGeometry(err))
-			status := fiber.StatusUnprocessableEntity
-			if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
-				status = fiber.StatusConflict
-			}
-			return w.render(c, status, w.entFacilityEditPage(c, cur, f))
+			return w.render(c, formStatus(err), w.entFacilityEditPage(c, cur, f))
 		}
 		return err
 	}
@@ -258,29 +254,13 @@ func (w *Web) entFacilityDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := newForm(c)
-	switch {
-	case f.Value("confirm_delete") != "yes":
-		err = fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
-			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
-	case f.Value("version") != strconv.Itoa(fac.Version):
-		err = registry.Errorf(registry.ESTALE, "The place changed since you read it; check it and try again.",
-			"Địa điểm đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
-	default:
-		err = w.store.DeleteRecord(ctx(c), registry.KindFacility, fac.ID)
-	}
-	if err != nil {
+	if err := w.deleteConfirmed(c, newForm(c), registry.KindFacility, fac.ID, fac.Version); err != nil {
 		if !invalid(err) {
 			return err
 		}
+		f := entFacilityForm(c, fac)
 		f.Fail(err)
-		status := fiber.StatusUnprocessableEntity
-		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
-			status = fiber.StatusConflict
-		}
-		ef := entFacilityForm(c, fac)
-		ef.Errors, ef.General = f.Errors, f.General
-		return w.render(c, status, w.entFacilityEditPage(c, fac, ef))
+		return w.render(c, formStatus(err), w.entFacilityEditPage(c, fac, f))
 	}
 	if err := w.audit(c, "facility.delete", registry.KindFacility, fac.ID, fac.EnterpriseID, fac, nil); err != nil {
 		return err

@@ -16,7 +16,7 @@ import (
 
 // entLotEditPage is the correction form of b, with the wizard's choices.
 func (w *Web) entLotEditPage(c *fiber.Ctx, b *registry.Batch, f *Form) (*Page, error) {
-	p, err := w.entLotPage(c, b.EnterpriseID, f)
+	p, err := w.entLotChoices(c, b.EnterpriseID, f, false) // a lot's product and inputs stay
 	if err != nil {
 		return nil, err
 	}
@@ -95,15 +95,11 @@ func (w *Web) entLotUpdate(c *fiber.Ctx) error {
 			return err
 		}
 		f.Fail(err)
-		status := fiber.StatusUnprocessableEntity
-		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
-			status = fiber.StatusConflict
-		}
 		pg, perr := w.entLotEditPage(c, cur, f)
 		if perr != nil {
 			return perr
 		}
-		return w.render(c, status, pg)
+		return w.render(c, formStatus(err), pg)
 	}
 	if err := w.audit(c, "batch.update", registry.KindBatch, next.ID, next.EnterpriseID, cur, &next); err != nil {
 		return err
@@ -125,18 +121,11 @@ func (w *Web) entLotDelete(c *fiber.Ctx) error {
 		return err
 	}
 	f := newForm(c)
-	switch {
-	case b.Status != registry.BatchDraft:
+	if b.Status != registry.BatchDraft {
 		err = registry.Errorf(registry.ECONFLICT,
 			"Only a draft lot is deleted; a published lot is corrected, or recalled.", "Chỉ xóa được lô nháp; lô đã công bố thì đính chính hoặc thu hồi.")
-	case f.Value("confirm_delete") != "yes":
-		err = fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
-			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
-	case f.Value("version") != strconv.Itoa(b.Version):
-		err = registry.Errorf(registry.ESTALE, "The lot changed since you read it; check it and try again.",
-			"Lô hàng đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
-	default:
-		err = w.store.DeleteRecord(ctx(c), registry.KindBatch, b.ID)
+	} else {
+		err = w.deleteConfirmed(c, f, registry.KindBatch, b.ID, b.Version)
 	}
 	if err != nil {
 		if !invalid(err) {
@@ -144,15 +133,11 @@ func (w *Web) entLotDelete(c *fiber.Ctx) error {
 		}
 		f.Fail(err)
 		f.Set("version", strconv.Itoa(b.Version))
-		status := fiber.StatusUnprocessableEntity
-		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
-			status = fiber.StatusConflict
-		}
 		pg, perr := w.entLotEditPage(c, b, f)
 		if perr != nil {
 			return perr
 		}
-		return w.render(c, status, pg)
+		return w.render(c, formStatus(err), pg)
 	}
 	if err := w.audit(c, "batch.delete", registry.KindBatch, b.ID, b.EnterpriseID, b, nil); err != nil {
 		return err

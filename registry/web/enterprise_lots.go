@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -167,11 +166,19 @@ type entLotFormData struct {
 }
 
 func (w *Web) entLotPage(c *fiber.Ctx, id string, f *Form) (*Page, error) {
+	return w.entLotChoices(c, id, f, true)
+}
+
+// entLotChoices fills the lot form's choices: plots, sites, certificates,
+// and for a new lot also the products and the lots it may be made from.
+func (w *Web) entLotChoices(c *fiber.Ctx, id string, f *Form, newLot bool) (*Page, error) {
 	x := ctx(c)
 	d := entLotFormData{Units: registry.Units, Steps: registry.BusinessSteps}
 	var err error
-	if d.Names, d.Products, err = w.entProductMap(c, id); err != nil {
-		return nil, err
+	if newLot {
+		if d.Names, d.Products, err = w.entProductMap(c, id); err != nil {
+			return nil, err
+		}
 	}
 	facilities, err := entScanAll(func(p registry.Page) ([]*registry.Facility, string, error) {
 		return w.store.ListFacilities(x, registry.FacilityFilter{EnterpriseID: id, Page: p})
@@ -186,10 +193,12 @@ func (w *Web) entLotPage(c *fiber.Ctx, id string, f *Form) (*Page, error) {
 			d.Sites = append(d.Sites, fac)
 		}
 	}
-	if d.Lots, err = entScanAll(func(p registry.Page) ([]*registry.Batch, string, error) {
-		return w.store.ListBatches(x, registry.BatchFilter{EnterpriseID: id, Page: p})
-	}); err != nil {
-		return nil, err
+	if newLot {
+		if d.Lots, err = entScanAll(func(p registry.Page) ([]*registry.Batch, string, error) {
+			return w.store.ListBatches(x, registry.BatchFilter{EnterpriseID: id, Page: p})
+		}); err != nil {
+			return nil, err
+		}
 	}
 	certs, err := entScanAll(func(p registry.Page) ([]*registry.Certificate, string, error) {
 		return w.store.ListCertificates(x, registry.CertificateFilter{HolderID: id, Page: p})
@@ -300,7 +309,7 @@ func (w *Web) entLotCreate(c *fiber.Ctx) error {
 			if err := event.Validate(w.clock.Now()); err != nil {
 				var ep registry.Problems
 				ep.Merge("", err)
-				p.Merge("", entRenameEventFields(ep.Err(), map[string]string{"inputs": "input_ids", "outputs": "input_ids",
+				p.Merge("", renameFieldMap(ep.Err(), map[string]string{"inputs": "input_ids", "outputs": "input_ids",
 					"event_time": "produced_on", "business_step": "transform_step", "facility_id": "facility_id"}))
 			}
 		}
@@ -362,25 +371,6 @@ func entEventTimeOf(b *registry.Batch, now time.Time) time.Time {
 		}
 	}
 	return now.UTC()
-}
-
-// entRenameEventFields moves an event's field problems to the form's fields.
-func entRenameEventFields(err error, names map[string]string) error {
-	var e *registry.Error
-	if err == nil || !errors.As(err, &e) || e.Code != registry.EINVALID {
-		return err
-	}
-	out := *e
-	out.Fields = nil
-	for _, fe := range e.Fields {
-		base, _, _ := strings.Cut(fe.Field, ".")
-		base, _, _ = strings.Cut(base, "[")
-		if to, ok := names[base]; ok {
-			fe.Field = to
-		}
-		out.Fields = append(out.Fields, fe)
-	}
-	return &out
 }
 
 // entWriteLot writes a new lot and the transformation that made it. The lot
@@ -656,7 +646,7 @@ func (w *Web) entEventCreate(c *fiber.Ctx) error {
 	if verr := e.Validate(w.clock.Now()); verr != nil {
 		var ep registry.Problems
 		ep.Merge("", verr)
-		p.Merge("", entRenameEventFields(ep.Err(), map[string]string{"batches": "quantity"}))
+		p.Merge("", renameFieldMap(ep.Err(), map[string]string{"batches": "quantity"}))
 	}
 	err = p.Err()
 	if err == nil {

@@ -129,6 +129,11 @@ func (w *Web) entProductEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return w.render(c, fiber.StatusOK, w.entProductPage(c, pr, entProductForm(c, pr)))
+}
+
+// entProductForm is the edit form filled from pr.
+func entProductForm(c *fiber.Ctx, pr *registry.Product) *Form {
 	f := newForm(c)
 	f.Set("name_vi", pr.NameVI)
 	f.Set("name_en", pr.NameEN)
@@ -138,7 +143,7 @@ func (w *Web) entProductEdit(c *fiber.Ctx) error {
 	f.Set("unit", pr.Unit)
 	f.Set("standards", strings.Join(pr.Standards, "\n"))
 	f.Set("version", strconv.Itoa(pr.Version))
-	return w.render(c, fiber.StatusOK, w.entProductPage(c, pr, f))
+	return f
 }
 
 // splitList splits a textarea of one item a line (or separated by ";").
@@ -292,32 +297,13 @@ func (w *Web) entProductDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := newForm(c)
-	switch {
-	case f.Value("confirm_delete") != "yes":
-		err = fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
-			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
-	case f.Value("version") != strconv.Itoa(pr.Version):
-		err = registry.Errorf(registry.ESTALE, "The product changed since you read it; check it and try again.",
-			"Sản phẩm đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
-	default:
-		err = w.store.DeleteRecord(ctx(c), registry.KindProduct, pr.ID)
-	}
-	if err != nil {
+	if err := w.deleteConfirmed(c, newForm(c), registry.KindProduct, pr.ID, pr.Version); err != nil {
 		if !invalid(err) {
 			return err
 		}
-		ef := newForm(c)
-		for k, v := range map[string]string{"name_vi": pr.NameVI, "name_en": pr.NameEN, "category": pr.Category, "gtin": pr.GTIN,
-			"description": pr.Description, "unit": pr.Unit, "standards": strings.Join(pr.Standards, "\n"), "version": strconv.Itoa(pr.Version)} {
-			ef.Set(k, v)
-		}
-		ef.Fail(err)
-		status := fiber.StatusUnprocessableEntity
-		if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
-			status = fiber.StatusConflict
-		}
-		return w.render(c, status, w.entProductPage(c, pr, ef))
+		f := entProductForm(c, pr)
+		f.Fail(err)
+		return w.render(c, formStatus(err), w.entProductPage(c, pr, f))
 	}
 	if err := w.audit(c, "product.delete", registry.KindProduct, pr.ID, pr.EnterpriseID, pr, nil); err != nil {
 		return err

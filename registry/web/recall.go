@@ -9,7 +9,6 @@ package web
 // genealogy up to a recalled lot; this replica's cache is dropped).
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -317,7 +316,7 @@ func (w *Web) rclLift(c *fiber.Ctx) error {
 			err = errRclStale
 		}
 		if invalid(err) {
-			return w.rclFail(c, b, f, renameLiftFields(err))
+			return w.rclFail(c, b, f, renameFieldMap(err, map[string]string{"reason": "lift_reason", "on": "lift_on"}))
 		}
 		return err
 	}
@@ -326,21 +325,4 @@ func (w *Web) rclLift(c *fiber.Ctx) error {
 	}
 	w.publicChanged()
 	return w.redirectFlash(c, rclPath+"/"+b.ID, "flash_rcl_lifted")
-}
-
-// renameLiftFields puts the order's problems beside the lift form's fields.
-func renameLiftFields(err error) error {
-	var e *registry.Error
-	if !errors.As(err, &e) || e.Code != registry.EINVALID {
-		return err
-	}
-	out := *e
-	out.Fields = nil
-	for _, fe := range e.Fields {
-		if fe.Field == "reason" || fe.Field == "on" {
-			fe.Field = "lift_" + fe.Field
-		}
-		out.Fields = append(out.Fields, fe)
-	}
-	return &out
 }

@@ -356,3 +356,47 @@ func (p *Page) Staged(field string) *StagedFile {
 	}
 	return nil
 }
+
+// formStatus is the status of a form refused with err: 409 when the
+// record changed meanwhile or something else holds it, 422 otherwise.
+func formStatus(err error) int {
+	if code := registry.ErrorCode(err); code == registry.ESTALE || code == registry.ECONFLICT {
+		return fiber.StatusConflict
+	}
+	return fiber.StatusUnprocessableEntity
+}
+
+// deleteConfirmed deletes the record of kind once the form's box
+// (confirm_delete) is ticked and its version is the one read; the store
+// refuses a record others refer to, saying which (ECONFLICT).
+func (w *Web) deleteConfirmed(c *fiber.Ctx, f *Form, kind, id string, version int) error {
+	switch {
+	case f.Value("confirm_delete") != "yes":
+		return fieldError("confirm_delete", "required", registry.Errorf(registry.EINVALID,
+			"tick the box to confirm the deletion", "hãy đánh dấu ô xác nhận để xóa"))
+	case f.Value("version") != strconv.Itoa(version):
+		return registry.Errorf(registry.ESTALE, "It changed since you read it; check it and try again.",
+			"Bản ghi đã thay đổi kể từ khi bạn xem; hãy kiểm tra và thử lại.")
+	}
+	return w.store.DeleteRecord(ctx(c), kind, id)
+}
+
+// renameFieldMap moves field problems to the form's fields: names maps a
+// record field (its base, before any "." or "[") to the form field.
+func renameFieldMap(err error, names map[string]string) error {
+	var e *registry.Error
+	if err == nil || !errors.As(err, &e) || e.Code != registry.EINVALID {
+		return err
+	}
+	out := *e
+	out.Fields = nil
+	for _, fe := range e.Fields {
+		base, _, _ := strings.Cut(fe.Field, ".")
+		base, _, _ = strings.Cut(base, "[")
+		if to, ok := names[base]; ok {
+			fe.Field = to
+		}
+		out.Fields = append(out.Fields, fe)
+	}
+	return &out
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/credential"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
@@ -33,6 +35,8 @@ type env struct {
 	demo registry.DemoResult
 	app  *fiber.App
 	lk   *lookup.Lookup
+	// issuer signs credentials and label codes (one per env, so every app shares its keys).
+	issuer *credential.Issuer
 }
 
 // newEnv is a fresh database with the demo loaded and the public side mounted at now.
@@ -77,6 +81,18 @@ func (e *env) mount(cfg lookup.Config) (*fiber.App, *lookup.Lookup) {
 	}
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = testBase
+	}
+	if cfg.Credentials == nil {
+		if e.issuer == nil {
+			keys, err := credential.LoadKeyring(filepath.Join(e.t.TempDir(), credential.KeyFileName), demoNow)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			if e.issuer, err = credential.NewIssuer(cfg.PublicBaseURL, "tracereg (test)", keys); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+		cfg.Credentials = e.issuer
 	}
 	lk, err := lookup.MountLookup(app, cfg)
 	if err != nil {

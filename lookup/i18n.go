@@ -68,7 +68,7 @@ var messages = map[string]map[string]string{
 		"corrections": "Thông tin đã được đính chính", "past_recalls": "Lịch sử thu hồi", "recalled_on": "Thu hồi ngày", "lifted_on": "Gỡ bỏ thu hồi ngày", "corrected_on": "Đính chính lúc", "corrected_fields": "Nội dung",
 		"field_quantity": "số lượng", "field_harvested_on": "ngày thu hoạch", "field_produced_on": "ngày sản xuất", "field_expires_on": "hạn sử dụng",
 		"field_facility_id": "nơi sản xuất", "field_source_plot_ids": "vùng trồng", "field_certificate_ids": "chứng nhận", "field_dds_reference": "mã tuyên bố EUDR",
-		"field_lot_code": "mã lô", "v_cr_mark": "Được sử dụng dấu hợp quy", "v_scans": "Mã này đã được quét %d lần", "v_scans_one": "Mã này mới được quét %d lần",
+		"field_lot_code": "mã lô", "v_cr_mark": "Được sử dụng dấu hợp quy", "v_sig_valid": "Chữ ký số trên mã hợp lệ: mã do hệ thống cấp", "v_sig_invalid": "Chữ ký số trên mã không hợp lệ: mã này không do hệ thống cấp, có thể là hàng giả", "v_scans": "Mã này đã được quét %d lần", "v_scans_one": "Mã này mới được quét %d lần",
 	},
 	"en": {
 		"lang": "en", "other_lang": "Tiếng Việt", "other_code": "vi",
@@ -136,7 +136,7 @@ var messages = map[string]map[string]string{
 		"corrections": "Corrected after publication", "past_recalls": "Recall history", "recalled_on": "Recalled on", "lifted_on": "Recall lifted on", "corrected_on": "Corrected on", "corrected_fields": "What changed",
 		"field_quantity": "quantity", "field_harvested_on": "harvest date", "field_produced_on": "production date", "field_expires_on": "expiry date",
 		"field_facility_id": "place of production", "field_source_plot_ids": "farm plots", "field_certificate_ids": "certificates", "field_dds_reference": "EUDR statement number",
-		"field_lot_code": "lot code", "v_cr_mark": "May carry the conformity mark", "v_scans": "This code has been scanned %d times", "v_scans_one": "This code has been scanned %d time",
+		"field_lot_code": "lot code", "v_cr_mark": "May carry the conformity mark", "v_sig_valid": "The code's digital signature is valid: the registry issued it", "v_sig_invalid": "The code's digital signature is not valid: the registry did not issue this code, which may be counterfeit", "v_scans": "This code has been scanned %d times", "v_scans_one": "This code has been scanned %d time",
 	},
 }
 

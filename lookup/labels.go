@@ -13,6 +13,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/credential"
 	"github.com/tracereg/tracereg/registry/gs1"
 )
 
@@ -115,6 +116,9 @@ func (l *Lookup) labels(c *fiber.Ctx) error {
 				uri := base + "/l/" + b.ShortCode + "?s=" + serial
 				if p.GTIN != "" {
 					uri = base + gs1.DigitalLink{GTIN: p.GTIN, Lot: b.LotCode, Serial: serial}.Path()
+					if is := l.cfg.Credentials; is != nil && l.cfg.SignLabels {
+						uri += "?" + credential.AISignature + "=" + is.SignCode(p.GTIN, "", b.LotCode, serial)
+					}
 				}
 				bm, err := qrBitmap(uri, qrcode.Medium)
 				if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/credential"
 )
 
 // Config is what the public side needs from the wiring.
@@ -37,6 +38,15 @@ type Config struct {
 	Scans   registry.ScanService
 	Serials registry.SerialService
 	Reports registry.ReportService
+
+	// Credentials signs UNTP credentials, status lists and label codes; nil
+	// turns them off. CredentialStatus defaults to Store when it implements
+	// registry.CredentialStatusService.
+	Credentials      *credential.Issuer
+	CredentialStatus registry.CredentialStatusService
+	// SignLabels puts Credentials' AI 8030 signature on each label of a
+	// product with a GTIN (the signature covers the GS1 element string).
+	SignLabels bool
 
 	// Authorize decides whether the caller may act for the enterprise (issue
 	// serials and print labels). Until sign-in is wired here it refuses
@@ -125,6 +135,9 @@ func New(cfg Config) (*Lookup, error) {
 	}
 	if cfg.Serials == nil {
 		cfg.Serials, _ = cfg.Store.(registry.SerialService)
+	}
+	if cfg.CredentialStatus == nil {
+		cfg.CredentialStatus, _ = cfg.Store.(registry.CredentialStatusService)
 	}
 	if cfg.Reports == nil {
 		cfg.Reports, _ = cfg.Store.(registry.ReportService)
@@ -258,7 +271,7 @@ var SelfTimed = []string{"/01/", "/414/"}
 // publicFamilies are the first path segments of the routes anyone may
 // call, rate-limited per address. (Fiber's Use matches a bare prefix, so
 // "/l" would also take /labels and /login, and /photo twice.)
-var publicFamilies = map[string]bool{"01": true, "414": true, "d": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true}
+var publicFamilies = map[string]bool{"01": true, "414": true, "d": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true, "credentials": true}
 
 func publicRoute(path string) bool {
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
@@ -313,6 +326,7 @@ func (l *Lookup) routes(app *fiber.App) {
 	app.Post("/labels/:code", l.labels)
 
 	l.reportRoutes(app)
+	l.credentialRoutes(app)
 }
 
 // base is the public base URL, or the request's own when none is configured.

@@ -44,6 +44,7 @@ func (m *renderMemo) put(key string, b []byte) {
 // memoKey names everything besides the view that the page's HTML depends on.
 func (p *page) memoKey(now time.Time) string {
 	key := fmt.Sprintf("%s|%t|%s|%s|%s|%s|%s", p.Lang, p.Stale, now.In(registry.Vietnam).Format(time.DateOnly), p.Toggle, p.Path, p.Link, p.UnknownLot)
+	key += "|" + p.CodeSignature
 	if s := p.Serial; s != nil {
 		key += fmt.Sprintf("|%s|%d|%s|%s|%d|%t|%t|%t", s.Serial, s.Scans, s.FirstScan, s.FirstPlace, s.Places, s.Suspicious, s.Known, s.Unissued)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tracereg/tracereg/assets"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/credential"
 	"github.com/tracereg/tracereg/registry/gs1"
 )
 
@@ -74,9 +75,12 @@ type page struct {
 	// UnknownLot is the lot asked for when it is not registered: the page
 	// is the product's, saying so.
 	UnknownLot string `json:"unknown_lot,omitempty"`
-	CheckedAt  string `json:"checked_at"`
-	Link       string `json:"digital_link,omitempty"`
-	Path       string `json:"-"`
+	// CodeSignature is what the label's AI 8030 signature says: "valid"
+	// (the registry issued this code), "invalid" (it did not), "" (none).
+	CodeSignature string `json:"code_signature,omitempty"`
+	CheckedAt     string `json:"checked_at"`
+	Link          string `json:"digital_link,omitempty"`
+	Path          string `json:"-"`
 
 	Verdict       *verdictVM   `json:"verdict"`
 	Product       productVM    `json:"product"`
@@ -481,11 +485,30 @@ func (l *Lookup) lotPageByGTIN(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return l.lotPage(c, v, dl.Serial, stale)
+	return l.lotPageSigned(c, v, dl, stale)
+}
+
+// lotPageSigned is the lot page of a Digital Link, judging its AI 8030
+// signature when it has one.
+func (l *Lookup) lotPageSigned(c *fiber.Ctx, v *view, dl gs1.DigitalLink, stale bool) error {
+	sig := c.Query(credential.AISignature)
+	if sig == "" || l.cfg.Credentials == nil {
+		return l.lotPage(c, v, dl.Serial, stale)
+	}
+	p := l.buildPage(c, v, dl.Serial, stale)
+	p.CodeSignature = "invalid"
+	doc := l.cfg.Credentials.Document()
+	if credential.VerifyCode(&doc, dl.GTIN, dl.Variant, dl.Lot, dl.Serial, sig) {
+		p.CodeSignature = "valid"
+	}
+	return l.finishLotPage(c, v, p, dl.Serial)
 }
 
 func (l *Lookup) lotPage(c *fiber.Ctx, v *view, serial string, stale bool) error {
-	p := l.buildPage(c, v, serial, stale)
+	return l.finishLotPage(c, v, l.buildPage(c, v, serial, stale), serial)
+}
+
+func (l *Lookup) finishLotPage(c *fiber.Ctx, v *view, p *page, serial string) error {
 	if serial != "" {
 		switch err := l.checkSerial(v, serial); {
 		case err == nil:

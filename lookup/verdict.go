@@ -21,7 +21,7 @@ type verdictVM struct {
 }
 
 // verdictLine is one fact of the verdict. Kind is stable for programs:
-// registered, certificates, cr_mark, recall, scans.
+// registered, signature, certificates, cr_mark, recall, scans.
 type verdictLine struct {
 	Kind  string `json:"kind"`
 	Level string `json:"level"` // ok, soon, warn, bad, or info (no judgement)
@@ -52,6 +52,13 @@ func verdict(p *page, now time.Time) *verdictVM {
 		add("registered", "warn", fmt.Sprintf(T["v_lot_unknown"], p.UnknownLot))
 	default:
 		add("registered", "ok", fmt.Sprintf(T["v_registered"], p.Enterprise.Name))
+	}
+
+	switch p.CodeSignature {
+	case "valid":
+		add("signature", "ok", T["v_sig_valid"])
+	case "invalid":
+		add("signature", "bad", T["v_sig_invalid"])
 	}
 
 	add(certificateLine(p.Certificates, T))

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/credential"
 )
 
 // Config is read only from environment variables and checked at start.
@@ -32,11 +33,15 @@ type Config struct {
 	S3UseTLS       bool
 	S3Region       string
 	TrustedProxies []string
-	JWTKey         []byte           // Ed25519 seed; empty: generated into the data directory
-	TLSCert        *tls.Certificate // from TRACEREG_TLS_CERT_FILE and TRACEREG_TLS_KEY_FILE; nil: plain HTTP
-	PlaceHeader    string           // header a trusted proxy gives the client's province in
-	PublicRate     int              // public requests a minute per address; negative: no limit
-	APIRate        int              // API requests a minute per caller; negative: no limit
+	JWTKey         []byte // Ed25519 seed; empty: generated into the data directory
+	// CredentialKeys is the file of the keys that sign credentials and label codes.
+	CredentialKeys string
+	// SignLabels puts an AI 8030 signature on every label's QR code.
+	SignLabels  bool
+	TLSCert     *tls.Certificate // from TRACEREG_TLS_CERT_FILE and TRACEREG_TLS_KEY_FILE; nil: plain HTTP
+	PlaceHeader string           // header a trusted proxy gives the client's province in
+	PublicRate  int              // public requests a minute per address; negative: no limit
+	APIRate     int              // API requests a minute per caller; negative: no limit
 	// Calendar and Inbox set the conformity announcement deadlines.
 	Calendar registry.WorkCalendar
 	Inbox    registry.InboxRules
@@ -68,6 +73,8 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"TRACEREG_PUBLIC_RATE_LIMIT", "600", "public requests (resolver, lot pages, QR images, certificate search, reports) one address may make a minute; -1 turns the limit off"},
 	{"TRACEREG_API_RATE_LIMIT", "1200", "API requests one caller (user, else address) may make a minute on one replica; -1 turns the limit off"},
 	{"TRACEREG_JWT_KEY", "(generated)", "base64 of the 32-byte Ed25519 seed that signs tokens; replicas must share it; unset: generated into the data directory"},
+	{"TRACEREG_CREDENTIAL_KEYS", "DATA/credential-keys", "file of the Ed25519 keys that sign credentials, status lists and label codes (made on first start; `tracereg credential-key rotate` adds one); replicas must share it"},
+	{"TRACEREG_SIGN_LABELS", "true", "true: every label's QR code carries an AI 8030 signature an offline checker can verify; false: plain Digital Links"},
 	{"TRACEREG_HOLIDAYS_FILE", "(built in)", "file of public holidays and make-up working days for announcement deadlines, one a line: `2026-02-16 off Tết`, `2025-02-08 work làm bù` (or JSON); unset: Vietnam's holidays 2025–2027"},
 	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
 	{"TRACEREG_RECEIPT_DAYS", "5", "working days the agency has to issue the notice of receipt of a complete dossier"},
@@ -189,6 +196,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, bad("TRACEREG_JWT_KEY", "must be the base64 of 32 bytes (openssl rand -base64 32)")
 		}
 		c.JWTKey = seed
+	}
+	if c.CredentialKeys, err = filepath.Abs(get("TRACEREG_CREDENTIAL_KEYS", filepath.Join(c.DataDir, credential.KeyFileName))); err != nil {
+		return c, bad("TRACEREG_CREDENTIAL_KEYS", err.Error())
+	}
+	switch v := get("TRACEREG_SIGN_LABELS", "true"); v {
+	case "true", "false":
+		c.SignLabels = v == "true"
+	default:
+		return c, bad("TRACEREG_SIGN_LABELS", fmt.Sprintf("must be true or false, got %q", v))
 	}
 	if path := getenv("TRACEREG_HOLIDAYS_FILE"); path != "" {
 		f, err := os.Open(path)

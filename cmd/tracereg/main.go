@@ -26,6 +26,7 @@ import (
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/api"
 	"github.com/tracereg/tracereg/registry/bulk"
+	"github.com/tracereg/tracereg/registry/credential"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/minio"
 	"github.com/tracereg/tracereg/registry/records"
@@ -53,6 +54,11 @@ Usage:
   tracereg user list           list users
   tracereg seed --demo         load the demo data set (loading it twice changes nothing)
   tracereg audit verify        walk the audit log's hash chain and name the first broken link
+  tracereg verify [--did FILE|URL] [--status FILE|URL]... [--at TIME] [--offline] FILE|URL|-
+                               check a signed credential (signature, validity, status lists) or a
+                               label's Digital Link with its AI 8030 signature, offline given the files
+  tracereg credential-key rotate
+                               add a new key that signs credentials and labels; older keys keep verifying
   tracereg version             print the version
 
 Configuration comes from environment variables; see README.md.
@@ -81,7 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "user", "seed", "audit", "export", "import", "backup":
+	case "verify":
+		return verifyCommand(ctx, args, stdout) // needs no configuration: it runs anywhere
+	case "serve", "migrate", "user", "seed", "audit", "export", "import", "backup", "credential-key":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -160,6 +168,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer m.Close()
 		return auditVerify(ctx, m.Store, stdout)
+	case "credential-key":
+		return rotateCredentialKey(cfg, args, stdout)
 	case "user":
 		m, err := NewMain(ctx, cfg, logger, false)
 		if err != nil {
@@ -350,13 +360,29 @@ func (m *Main) NewApp() (*fiber.App, error) {
 	if err := stats.Mount(app, stats.Config{Store: m.Store, Clock: clock, Logger: m.Logger, Authorize: stats.AuthorizeActor, Phases: m.Config.Phases}); err != nil {
 		return nil, err
 	}
+	issuer, err := m.issuer()
+	if err != nil {
+		return nil, err
+	}
 	m.lookup, err = lookup.MountLookup(app, lookup.Config{Store: m.Store, Documents: m.Documents, Clock: clock, Logger: m.Logger,
-		PublicBaseURL: m.Config.PublicBaseURL, Authorize: authorizeLabels,
+		PublicBaseURL: m.Config.PublicBaseURL, Authorize: authorizeLabels, Credentials: issuer, SignLabels: m.Config.SignLabels,
 		ScanKey: a.DerivedSecret("scan clients"), PlaceHeader: m.Config.PlaceHeader, RateLimit: m.Config.PublicRate})
 	if err != nil {
 		return nil, err
 	}
 	return app, nil
+}
+
+// IssuerName is who signs credentials, as verifiers see it.
+const IssuerName = "tracereg – Hệ thống truy xuất nguồn gốc, chứng nhận và công bố hợp chuẩn, hợp quy tỉnh Đắk Lắk"
+
+// issuer loads (or makes, on a first start) the credential keys.
+func (m *Main) issuer() (*credential.Issuer, error) {
+	keys, err := credential.LoadKeyring(m.Config.CredentialKeys, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return credential.NewIssuer(m.Config.PublicBaseURL, IssuerName, keys)
 }
 
 // resetDemo reloads the demo data set for province staff, outside production only.

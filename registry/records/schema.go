@@ -8,35 +8,36 @@ import (
 
 // Collection names.
 const (
-	colEnterprises   = "enterprises"
-	colFacilities    = "facilities"
-	colProducts      = "products"
-	colBatches       = "batches"
-	colEvents        = "events"
-	colCertificates  = "certificates"
-	colBodies        = "certification_bodies"
-	colAnnouncements = "announcements"
-	colStandards     = "standards"
-	colUsers         = "users"
-	colDocuments     = "documents"
-	colReports       = "problem_reports"
-	colSessions      = "web_sessions"
-	colRefreshTokens = "refresh_tokens"
-	colAPIKeys       = "api_keys"
-	colLoginFailures = "login_failures"
-	colAudit         = "audit"
-	colAuditHead     = "audit_head"
-	colIdempotency   = "idempotency"
-	colScans         = "scans"
-	colScanMonths    = "scan_months"
-	colScanClients   = "scan_clients"
-	colSerials       = "serials"
-	colSupport       = "support_records"
-	colExperts       = "experts"
-	colCourses       = "training_courses"
-	colBenchmarks    = "benchmark_entries"
-	colGoodPractices = "good_practices"
-	colAnnualNotes   = "annual_notes"
+	colEnterprises      = "enterprises"
+	colFacilities       = "facilities"
+	colProducts         = "products"
+	colBatches          = "batches"
+	colEvents           = "events"
+	colCertificates     = "certificates"
+	colBodies           = "certification_bodies"
+	colAnnouncements    = "announcements"
+	colStandards        = "standards"
+	colUsers            = "users"
+	colDocuments        = "documents"
+	colReports          = "problem_reports"
+	colSessions         = "web_sessions"
+	colRefreshTokens    = "refresh_tokens"
+	colAPIKeys          = "api_keys"
+	colLoginFailures    = "login_failures"
+	colAudit            = "audit"
+	colAuditHead        = "audit_head"
+	colIdempotency      = "idempotency"
+	colScans            = "scans"
+	colScanMonths       = "scan_months"
+	colScanClients      = "scan_clients"
+	colSerials          = "serials"
+	colSupport          = "support_records"
+	colExperts          = "experts"
+	colCourses          = "training_courses"
+	colBenchmarks       = "benchmark_entries"
+	colGoodPractices    = "good_practices"
+	colAnnualNotes      = "annual_notes"
+	colCredentialStatus = "credential_status"
 )
 
 func ix(fields ...string) store.Index     { return store.Index{Fields: fields} }
@@ -60,7 +61,7 @@ var Schema = store.Schema{
 	{Name: colCertificates, Indexes: []store.Index{unique("body_id", "number"), ix("body_id", "expires_on"), ix("body_id", "holder_id", "scheme"), ix("body_id", "scheme"), ix("holder_id", "status"),
 		ix("holder_id", "expires_on"), ix("holder_id", "scheme"), ix("holder_id", "number"), ix("scheme", "expires_on"), ix("number"), ix("expires_on"),
 		ix("scope_product_ids"), ix("scope_facility_ids"), ix("document_id"),
-		ix("body_id", "updated_at"), ix("holder_id", "updated_at"), ix("updated_at")}},
+		ix("body_id", "updated_at"), ix("holder_id", "updated_at"), ix("updated_at"), ix("status")}},
 	{Name: colBodies, Indexes: []store.Index{unique("code"), ix("updated_at")}},
 	{Name: colAnnouncements, Indexes: []store.Index{ix("enterprise_id", "status"), ix("enterprise_id", "type", "status"), unique("receipt_key"),
 		ix("status"), ix("type", "status"), ix("product_ids"), ix("certificate_id"), ix("standard_code"), ix("document_ids"), ix("test_report_ids"),
@@ -91,6 +92,8 @@ var Schema = store.Schema{
 	{Name: colBenchmarks, Indexes: []store.Index{unique("enterprise_id", "year"), ix("year"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colGoodPractices, Indexes: []store.Index{ix("sector"), ix("tools"), ix("sector", "tools"), ix("enterprise_id"), ix("document_ids"), ix("updated_at")}},
 	{Name: colAnnualNotes},
+	// A signed credential's place in the status lists: _id is kind ":" record ID.
+	{Name: colCredentialStatus},
 }
 
 // publicCollections are the records the public pages show: a write to one

@@ -48,6 +48,9 @@ Usage:
                                document's bytes into DIR, from whichever engine is configured
   tracereg import DIR          read an export into the configured engine, which must be empty
   tracereg backup FILE         a consistent copy of the embedded SQLite database, while it serves
+  tracereg export-portal FILE [--enterprise TAXCODE] [--since DATE]
+                               the national portal export (Circular 02/2024/TT-BKHCN) as NDJSON,
+                               one published or recalled lot a line (FILE - for standard output)
   tracereg user add USERNAME --role ROLE [--name NAME] [--enterprise TAXCODE] [--body CODE]
                                add a user; the password is read from TRACEREG_USER_PASSWORD or generated and printed
   tracereg user passwd USERNAME  set a new password (TRACEREG_USER_PASSWORD or generated and printed)
@@ -89,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "verify":
 		return verifyCommand(ctx, args, stdout) // needs no configuration: it runs anywhere
-	case "serve", "migrate", "user", "seed", "audit", "export", "import", "backup", "credential-key":
+	case "serve", "migrate", "user", "seed", "audit", "export", "import", "backup", "credential-key", "export-portal":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -143,6 +146,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return m.importDir(ctx, args[0], stdout)
 		}
 		return m.backup(ctx, args[0], stdout)
+	case "export-portal":
+		m, err := NewMain(ctx, cfg, logger, false)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		return m.exportPortal(ctx, args, stdout)
 	case "seed":
 		fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 		demo := fs.Bool("demo", false, "load the demo data set")

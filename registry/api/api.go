@@ -104,6 +104,7 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 	a.mountDocuments(g)
 	a.mountImports(g)
 	a.mountAudit(g)
+	a.mountPortal(g) // portal.go
 	if err := a.mountOpenAPI(app, g); err != nil {
 		return nil, err
 	}
@@ -119,6 +120,8 @@ type routeDoc struct {
 	Request      any    // a value of the JSON body's type, or nil
 	RequestType  string // media type of the body when not JSON
 	Response     any    // a value of the success body's type, or nil
+	AltType      string // another media type the success answer comes in, on Accept
+	AltResponse  any    // a value of its type (for NDJSON: of one line)
 	Status       int    // success status
 	IfMatch      bool
 	Idempotent   bool // takes Idempotency-Key

@@ -345,6 +345,8 @@ func matrixCases() []matrixCase {
 	add("GET", "/batches:import/template", get(fixed(v1+"/batches:import/template")), public)
 	add("GET", "/events:import/template", get(fixed(v1+"/events:import/template")), public)
 	add("GET", "/openapi.json", get(fixed(v1+"/openapi.json")), public)
+	// Each enterprise exports its own lots (the other enterprise: its own, none here).
+	add("GET", "/exports/national-portal", get(fixed(v1+"/exports/national-portal")), want{200, 200, 403, 200, 200, 401})
 	return cs
 }
 

@@ -90,6 +90,14 @@ func (a *API) openAPI() map[string]any {
 		case r.Method == "GET" && r.RequestType != "":
 			ok["content"] = map[string]any{r.RequestType: map[string]any{}}
 		}
+		if r.AltType != "" && r.AltResponse != nil {
+			content, _ := ok["content"].(map[string]any)
+			if content == nil {
+				content = map[string]any{}
+				ok["content"] = content
+			}
+			content[r.AltType] = map[string]any{"schema": schemas.ref(reflect.TypeOf(r.AltResponse))}
+		}
 		responses := map[string]any{itoa(r.Status): ok}
 		for _, s := range []int{400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429} {
 			responses[itoa(s)] = map[string]any{"$ref": "#/components/responses/Problem"}

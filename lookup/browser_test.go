@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tracereg/tracereg/lookup"
@@ -254,5 +255,94 @@ func TestBrowserCertificatePrints(t *testing.T) {
 	}
 	if shown["nav.bar"] || shown["form.search"] || !shown["section.cert"] {
 		t.Errorf("printed certificate page shows %v; want only the certificate", shown)
+	}
+}
+
+// TestBrowserOfflineCodeChecker loads the code checker page, then stops
+// the server: with no network left, the page still tells a genuine signed
+// code from a forged one and from an unsigned one.
+func TestBrowserOfflineCodeChecker(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t, demoNow)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	app, _ := e.mount(lookup.Config{PublicBaseURL: base})
+	go app.Listener(ln)
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			app.ShutdownWithTimeout(5 * time.Second)
+		}
+	})
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(360, 740),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "vi"), chromedp.Flag("accept-lang", "vi-VN,vi"),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	step("open the checker", chromedp.Navigate(base+"/kiem-tra-ma"), chromedp.WaitVisible(chromedp.ID("cc-form")))
+	// Stop the server (the browser's idle keep-alive connection makes the
+	// graceful wait time out; the listener is closed all the same).
+	app.ShutdownWithTimeout(2 * time.Second)
+	stopped = true
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Fatal("the server still answers: the check would not be offline")
+	}
+	// And cut the browser's network, since its keep-alive connection outlives the listener.
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if _, err := chromedp.Call(sctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(sctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}}); err != nil {
+		t.Fatal(err)
+	}
+	reach, err := chromedp.Run(sctx, chromedp.Evaluate[string](`fetch("/kiem-tra-ma", {cache: "no-store"}).then(() => "online", () => "offline")`, chromedp.EvalAwaitPromise))
+	cancel()
+	if err != nil || reach != "offline" {
+		t.Fatalf("the page can still reach the server (%q, %v): the check would not be offline", reach, err)
+	}
+
+	gtin := e.roastedGTIN()
+	sig := e.issuer.SignCode(gtin, "", registry.DemoRoastedLot, "K7Q2M9")
+	signed := base + "/01/" + gtin + "/10/" + registry.DemoRoastedLot + "/21/K7Q2M9?8030=" + sig
+	for _, tc := range []struct{ name, code, want string }{
+		{"genuine", signed, "ok"},
+		{"forged serial", strings.Replace(signed, "K7Q2M9", "K7Q2M8", 1), "bad"},
+		{"unsigned", base + "/01/" + gtin + "/10/" + registry.DemoRoastedLot, "unsigned"},
+		{"not a link", "hello", "bad"},
+	} {
+		step(tc.name, chromedp.SetValue(chromedp.ID("cc-code"), tc.code), chromedp.Click(chromedp.ID("cc-check")),
+			chromedp.WaitVisible(`#cc-result[data-result="`+tc.want+`"]`))
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		text, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.getElementById("cc-result").textContent`))
+		cancel()
+		if err != nil || text == "" {
+			t.Fatalf("%s: result text %q, %v", tc.name, text, err)
+		}
+		if tc.want == "ok" && !strings.Contains(text, "do hệ thống cấp") {
+			t.Errorf("%s: %q", tc.name, text)
+		}
+		// Clear the result so the next case waits for its own.
+		step("reset", chromedp.Evaluate[chromedp.Void](`document.getElementById("cc-result").dataset.result = ""`))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,6 +37,8 @@ type certDetail struct {
 	OCOPStars     int          `json:"ocop_stars,omitempty"`
 	History       []histVM     `json:"history"`
 	HasDocument   bool         `json:"has_document"`
+	// Credential is where the certificate is downloaded as a signed UNTP credential.
+	Credential string `json:"credential_url,omitempty"`
 }
 
 type histVM struct {
@@ -143,6 +146,9 @@ func (l *Lookup) certDetails(c *fiber.Ctx, set *certSet, lg string) []certDetail
 			Holder:        enterpriseVM{Name: pick(lg, it.Holder.NameVI, it.Holder.NameEN), TaxCode: it.Holder.TaxCode, District: it.Holder.District},
 			OriginalIssue: day(lg, it.Cert.OriginalIssue), Products: it.Products, Facilities: it.Facilities,
 			ScopeText: it.Cert.ScopeText, OCOPStars: it.Cert.OCOPStars, HasDocument: it.DocSHA != ""}
+		if l.cfg.Credentials != nil {
+			d.Credential = "/c/" + url.PathEscape(it.Cert.Number) + "/credential?body=" + url.QueryEscape(it.Body.Code)
+		}
 		if b := it.Body; b.AccreditationNumber != "" {
 			d.Accreditation = strings.TrimSpace(b.AccreditedBy + " " + b.AccreditationNumber)
 			if b.AccreditedUntil != "" {

@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -42,6 +43,36 @@ func (l *Lookup) credentialRoutes(app *fiber.App) {
 	app.Get("/c/:number/credential", l.certCredential)
 	app.Get("/l/:code/credential", l.lotCredential)
 	app.Get("/credentials/announcement", l.announcementCredential)
+	app.Get("/kiem-tra-ma", l.checkCodePage)
+}
+
+// checkCodePage is the offline checker: the registry's public keys are in
+// the page, and its script verifies a label's AI 8030 signature in the
+// browser, so it keeps working once loaded, with no network.
+func (l *Lookup) checkCodePage(c *fiber.Ctx) error {
+	doc := l.cfg.Credentials.Document()
+	var keys []string
+	for _, vm := range doc.VerificationMethod {
+		keys = append(keys, vm.PublicKeyJwk.X)
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	lg := lang(c)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Type("html", "utf-8")
+	return l.tmpl.ExecuteTemplate(c.Response().BodyWriter(), "checkcode", checkCodeView{Lang: lg, T: messages[lg],
+		Toggle: toggleHref(c, messages[lg]["other_code"]), Keys: string(b), DID: doc.ID, Base: l.base(c)})
+}
+
+type checkCodeView struct {
+	Lang   string
+	T      map[string]string
+	Toggle string
+	Keys   string // JSON array of the Ed25519 keys' x (base64url)
+	DID    string
+	Base   string
 }
 
 // didDocument serves the issuer's DID document, every key in it.

@@ -144,6 +144,9 @@ func TestCertificateCredentialFollowsSuspensionAndWithdrawal(t *testing.T) {
 func TestLotPassportAndAnnouncementCredential(t *testing.T) {
 	e := newEnv(t, demoNow)
 	roasted := e.batch(e.demo.RoastedBatchID)
+	// The lot and certificate pages offer the downloads.
+	wantContains(t, do(t, e.app, "GET", e.lotPage()).Body, `href="/l/`+roasted.ShortCode+`/credential" id="lot-credential"`, `href="/kiem-tra-ma"`)
+	wantContains(t, do(t, e.app, "GET", "/c/"+demoVietGAP).Body, `href="/c/`+demoVietGAP+`/credential?body=`+registry.DemoBodyCode+`" class="credential"`)
 	tok := download(t, e, "/l/"+roasted.ShortCode+"/credential")
 	v := e.verifier(t)
 	got, status := v.check(t, tok)

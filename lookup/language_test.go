@@ -23,7 +23,7 @@ func TestNoEnglishOnVietnamesePages(t *testing.T) {
 		e.lotPage(), "/v/" + e.roastedGTIN(), "/v/" + e.roastedGTIN() + "/NO-SUCH-LOT", e.lotPage() + "/5",
 		"/l/" + e.batch(e.demo.GreenBatchID).ShortCode, "/c", "/c?q=VG-DEMO", "/c/VG-DEMO-2025-0117", "/c/4C-DEMO-2024-0042",
 		"/d/" + e.demo.PlotGLN, "/d/" + e.demo.FactoryGLN, "/report?subject=" + e.lotPage(), "/l/NOSUCHCODE", "/v/00000000000000",
-		"/01/08938500000028", "/report/PA-2222222222",
+		"/01/08938500000028", "/report/PA-2222222222", "/kiem-tra-ma",
 	}
 	for _, path := range pages {
 		r := do(t, e.app, "GET", path, "Accept-Language", "vi")

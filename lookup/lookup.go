@@ -271,7 +271,7 @@ var SelfTimed = []string{"/01/", "/414/"}
 // publicFamilies are the first path segments of the routes anyone may
 // call, rate-limited per address. (Fiber's Use matches a bare prefix, so
 // "/l" would also take /labels and /login, and /photo twice.)
-var publicFamilies = map[string]bool{"01": true, "414": true, "d": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true, "credentials": true}
+var publicFamilies = map[string]bool{"01": true, "414": true, "d": true, ".well-known": true, "v": true, "p": true, "l": true, "photo": true, "c": true, "qr": true, "report": true, "credentials": true, "kiem-tra-ma": true}
 
 func publicRoute(path string) bool {
 	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")

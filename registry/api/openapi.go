@@ -23,6 +23,18 @@ import (
 func (a *API) mountOpenAPI(app *fiber.App, g fiber.Router) error {
 	a.routes = append(a.routes, routeDoc{Method: "GET", Path: Prefix + "/openapi.json", Summary: "This OpenAPI 3.1 document", Tag: "meta",
 		Public: true, Status: fiber.StatusOK})
+	// The public side's signed credentials (served by lookup, outside /api/v1).
+	for _, r := range []routeDoc{
+		{Path: "/.well-known/did.json", Summary: "The issuer's DID document (did:web of PUBLIC_BASE_URL): every key, old ones included, as JsonWebKey", RequestType: "application/did+json"},
+		{Path: "/credentials/status/{purpose}", Summary: "Bitstring Status List credential (purpose revocation or suspension), application/vc+jwt, valid a day", RequestType: "application/vc+jwt"},
+		{Path: "/c/{number}/credential", Summary: "A certificate as a signed UNTP Digital Conformity Credential (application/vc+jwt); ?body= the body's code when several share the number", RequestType: "application/vc+jwt", Query: []string{"body"}},
+		{Path: "/credentials/announcement", Summary: "A received conformity announcement as a signed UNTP Digital Conformity Credential, by its notice of receipt number", RequestType: "application/vc+jwt", Query: []string{"receipt"}},
+		{Path: "/l/{code}/credential", Summary: "A published lot as a signed UNTP Digital Product Passport with its traceability events (application/vc+jwt)", RequestType: "application/vc+jwt"},
+		{Path: "/l/{code}/epcis", Summary: "A published lot's events, and those of the lots it was made from, as an EPCIS 2.0 document", RequestType: "application/ld+json"},
+	} {
+		r.Method, r.Tag, r.Public, r.Status = "GET", "credentials", true, fiber.StatusOK
+		a.routes = append(a.routes, r)
+	}
 	doc := a.openAPI()
 	body, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

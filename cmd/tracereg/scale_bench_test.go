@@ -105,6 +105,7 @@ type grower struct {
 	base, token string
 	http        *http.Client
 	ents        int
+	captured    int      // EPCIS events captured so far: their IDs are unique
 	lots        []lotRef // every lot
 	made        []lotRef // the lots made by a transformation
 	entIDs      []string
@@ -358,6 +359,12 @@ func (g *grower) requests(size string) {
 		{"api-lots-updated-since", nil, bearer, func() string {
 			return "/api/v1/batches?limit=50&updated_since=" + url.QueryEscape(g.sinceMark.Format(time.RFC3339))
 		}, 200},
+		// Exports of one lot (issue 14's target: under 50 ms at 1M lots).
+		{"api-lot-epcis-export", nil, bearer, func() string { return "/api/v1/batches/" + g.made[rng.IntN(len(g.made))].id + "/epcis" }, 200},
+		{"api-lot-eudr-geojson", nil, bearer, func() string { return "/api/v1/batches/" + g.made[rng.IntN(len(g.made))].id + "/eudr.geojson" }, 200},
+		{"api-national-portal-page", nil, bearer, func() string {
+			return "/api/v1/exports/national-portal?limit=50&enterprise=" + anyLot().enterprise
+		}, 200},
 		{"programme-dashboard", g.admin, nil, func() string { return "/dashboard/programme" }, 200},
 		{"public-statistics", nil, nil, func() string { return "/thong-ke" }, 200},
 	}
@@ -389,6 +396,39 @@ func (g *grower) requests(size string) {
 			reportLatency(b, lat)
 		})
 	}
+	// EPCIS capture, 100 ObjectEvents a document, of one enterprise's lots.
+	g.b.Run(size+"/epcis-capture-100-events", func(b *testing.B) {
+		var spent time.Duration
+		events := 0
+		for b.Loop() {
+			ent := rng.IntN(g.ents)
+			var list []string
+			for _, l := range g.lots[ent*100 : (ent+1)*100] {
+				list = append(list, fmt.Sprintf(`{"type":"ObjectEvent","eventID":"urn:uuid:%08x-0000-4000-8000-%012x","eventTime":"2026-11-20T07:00:00+07:00",`+
+					`"eventTimeZoneOffset":"+07:00","action":"OBSERVE","bizStep":"https://ref.gs1.org/cbv/BizStep-inspecting",`+
+					`"quantityList":[{"epcClass":"%s/01/%s/10/%s","quantity":1,"uom":"KGM"}]}`, len(g.lots), g.captured, g.base, l.gtin, l.lot))
+				g.captured++ // event IDs never repeat, across sizes and runs
+			}
+			body := []byte(`{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0",` +
+				`"creationDate":"2026-11-20T00:00:00Z","epcisBody":{"eventList":[` + strings.Join(list, ",") + `]}}`)
+			req, _ := http.NewRequest("POST", g.base+"/api/v1/epcis/capture?enterprise="+g.entIDs[ent], bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/ld+json")
+			req.Header.Set("Authorization", "Bearer "+g.token)
+			t0 := time.Now()
+			res, err := plain.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			msg, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			spent += time.Since(t0)
+			if res.StatusCode != http.StatusCreated {
+				b.Fatalf("capture: %d %s", res.StatusCode, msg)
+			}
+			events += len(list)
+		}
+		b.ReportMetric(float64(events)/spent.Seconds(), "events/s")
+	})
 	g.b.Run(size+"/api-create-lot", func(b *testing.B) {
 		lat := make([]time.Duration, 0, b.N)
 		i := 0

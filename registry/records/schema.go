@@ -37,6 +37,8 @@ const (
 	colBenchmarks    = "benchmark_entries"
 	colGoodPractices = "good_practices"
 	colAnnualNotes   = "annual_notes"
+	colWebhooks      = "webhooks"
+	colDeliveries    = "webhook_deliveries"
 )
 
 func ix(fields ...string) store.Index     { return store.Index{Fields: fields} }
@@ -91,6 +93,11 @@ var Schema = store.Schema{
 	{Name: colBenchmarks, Indexes: []store.Index{unique("enterprise_id", "year"), ix("year"), ix("enterprise_id", "updated_at"), ix("updated_at")}},
 	{Name: colGoodPractices, Indexes: []store.Index{ix("sector"), ix("tools"), ix("sector", "tools"), ix("enterprise_id"), ix("document_ids"), ix("updated_at")}},
 	{Name: colAnnualNotes},
+	// enterprise_key is the subscription's enterprise or "*" for all: an
+	// event finds its subscriptions by two equality reads (webhooks.go).
+	{Name: colWebhooks, Indexes: []store.Index{ix("events", "enterprise_key"), ix("enterprise_key")}},
+	// The dispatcher's due pending deliveries; a subscription's, newest first.
+	{Name: colDeliveries, Indexes: []store.Index{ix("status", "next_attempt_at"), ix("subscription_id")}},
 }
 
 // publicCollections are the records the public pages show: a write to one

@@ -32,6 +32,7 @@ import (
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/stats"
 	"github.com/tracereg/tracereg/registry/web"
+	"github.com/tracereg/tracereg/registry/webhook"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -294,6 +295,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	go sweep(ctx, m.Store, logger, time.Hour)
+	hooks := m.NewDispatcher()
+	hooks.Start()
+	defer hooks.Stop() // before the stores close: waits for deliveries in flight
 	select {
 	case err := <-errc:
 		return err
@@ -304,6 +308,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 		logger.Error("shutdown", "err", err)
 	}
 	return nil
+}
+
+// NewDispatcher returns the sender of the webhook deliveries the records
+// queue; serve starts it and stops it before the stores close.
+func (m *Main) NewDispatcher() *webhook.Dispatcher {
+	return webhook.New(webhook.Config{Outbox: m.Store, Logger: m.Logger, AllowPrivate: m.Config.WebhookAllowPrivate,
+		Workers: m.Config.WebhookWorkers, UserAgent: "tracereg/" + version + " webhooks"})
 }
 
 // NewApp builds the one Fiber app on the opened stores and mounts every route

@@ -104,6 +104,7 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 	a.mountDocuments(g)
 	a.mountImports(g)
 	a.mountAudit(g)
+	a.mountWebhooks(g)
 	if err := a.mountOpenAPI(app, g); err != nil {
 		return nil, err
 	}

@@ -398,8 +398,9 @@ func sweep(ctx context.Context, s registry.Sweeper, logger *slog.Logger, every t
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("sweep", "err", err)
-		case res.RefreshTokens+res.IdempotencyRecords > 0:
-			logger.Info("sweep", "refresh_tokens", res.RefreshTokens, "idempotency_records", res.IdempotencyRecords)
+		case res.RefreshTokens+res.IdempotencyRecords+res.WebhookDeliveries > 0:
+			logger.Info("sweep", "refresh_tokens", res.RefreshTokens, "idempotency_records", res.IdempotencyRecords,
+				"webhook_deliveries", res.WebhookDeliveries)
 		}
 		select {
 		case <-ctx.Done():

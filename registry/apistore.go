@@ -16,6 +16,7 @@ type APIStore interface {
 	IdempotencyService
 	MaintenanceService
 	InboxService
+	WebhookService
 }
 
 // IdempotencyRecord remembers the first answer to a request carrying an

@@ -50,6 +50,8 @@ const (
 	KindUser         = "user"
 	KindAudit        = "audit"
 	KindAPIKey       = "api_key"
+	// KindWebhook is a webhook subscription and, through it, its deliveries.
+	KindWebhook = "webhook"
 	// KindReport is a problem report from the public (report.go): read and
 	// handled by inspectors and province staff only.
 	KindReport = "problem_report"
@@ -97,6 +99,9 @@ func Authorize(a Actor, action string, t Resource) error {
 	}
 	if t.Kind == KindAPIKey && a.Role != RoleAdmin {
 		return ownKey(a, t)
+	}
+	if t.Kind == KindWebhook {
+		return authorizeWebhook(a, action, t)
 	}
 	switch a.Role {
 	case RoleAdmin:
@@ -232,6 +237,33 @@ func authorizeEnterprise(a Actor, action string, t Resource) error {
 		return errHidden
 	}
 	return errForbidden // experts, courses, users, the audit log
+}
+
+// authorizeWebhook: province staff do anything with subscriptions;
+// inspectors read every subscription, make them (for one enterprise or for
+// all) and change or delete their own; an enterprise keeps those about
+// itself (any of its users), never one about all enterprises; certifiers
+// have none. Resource: EnterpriseID the subscription's enterprise ("" all),
+// UserID who made it.
+func authorizeWebhook(a Actor, action string, t Resource) error {
+	switch a.Role {
+	case RoleAdmin:
+		return nil
+	case RoleInspector:
+		if action == ActRead || action == ActCreate || t.UserID == a.UserID {
+			return nil
+		}
+		return errForbidden
+	case RoleEnterprise:
+		if a.EnterpriseID != "" && t.EnterpriseID == a.EnterpriseID {
+			return nil
+		}
+		if action == ActCreate {
+			return errForbidden
+		}
+		return errHidden
+	}
+	return errForbidden
 }
 
 func ownKey(a Actor, t Resource) error {

@@ -33,6 +33,9 @@ func TestAuthorize(t *testing.T) {
 	course := Resource{Kind: KindCourse}
 	practice := Resource{Kind: KindGoodPractice}
 	report := Resource{Kind: KindReport}
+	hook := Resource{Kind: KindWebhook, EnterpriseID: ent1, UserID: "u-e1"}
+	hookAll := Resource{Kind: KindWebhook, UserID: "u-admin"}
+	inspectorsHook := Resource{Kind: KindWebhook, UserID: "u-insp"}
 
 	const ok = ""
 	for _, tc := range []struct {
@@ -43,6 +46,21 @@ func TestAuthorize(t *testing.T) {
 		want   string // "" allowed, else the error code
 	}{
 		{"anonymous reads a batch", nobody, ActRead, batch, EUNAUTHORIZED},
+		{"anonymous reads a webhook", nobody, ActRead, hook, EUNAUTHORIZED},
+		{"owner manages its webhook", owner, ActDelete, hook, ok},
+		{"owner creates its webhook", owner, ActCreate, hook, ok},
+		{"other enterprise reads a webhook", other, ActRead, hook, ENOTFOUND},
+		{"other enterprise replays a webhook", other, ActUpdate, hook, ENOTFOUND},
+		{"other enterprise subscribes to ent1", other, ActCreate, hook, EFORBIDDEN},
+		{"enterprise subscribes to all", owner, ActCreate, hookAll, EFORBIDDEN},
+		{"enterprise reads an all-enterprise webhook", owner, ActRead, hookAll, ENOTFOUND},
+		{"inspector subscribes to all", inspector, ActCreate, hookAll, ok},
+		{"inspector reads any webhook", inspector, ActRead, hook, ok},
+		{"inspector deletes its own webhook", inspector, ActDelete, inspectorsHook, ok},
+		{"inspector deletes another's webhook", inspector, ActDelete, hook, EFORBIDDEN},
+		{"admin deletes any webhook", admin, ActDelete, hook, ok},
+		{"certifier reads a webhook", certifier, ActRead, hook, EFORBIDDEN},
+		{"certifier subscribes", certifier, ActCreate, Resource{Kind: KindWebhook}, EFORBIDDEN},
 		{"anonymous reads a public document", nobody, ActRead, publicDoc, ok},
 		{"anonymous reads a private document", nobody, ActRead, privateDoc, EUNAUTHORIZED},
 		{"anonymous writes a public document", nobody, ActUpdate, publicDoc, EUNAUTHORIZED},

@@ -47,6 +47,11 @@ type Config struct {
 	Inbox    registry.InboxRules
 	// Phases are the programme's stages and targets.
 	Phases []registry.PlanPhase
+	// WebhookAllowPrivate lets webhook deliveries reach loopback, private
+	// and link-local addresses (tests, closed networks).
+	WebhookAllowPrivate bool
+	// WebhookWorkers bounds the deliveries one replica sends at once.
+	WebhookWorkers int
 }
 
 // envVars documents every variable: the README's table is checked against it.
@@ -79,6 +84,8 @@ var envVars = []struct{ Name, Default, Doc string }{
 	{"TRACEREG_ASK_DAYS", "3", "working days the agency has to ask for missing items of an announcement dossier"},
 	{"TRACEREG_RECEIPT_DAYS", "5", "working days the agency has to issue the notice of receipt of a complete dossier"},
 	{"TRACEREG_RECEIPT_FORMAT", "{seq}/{year}/TBTN-SKHCN", "number format of the notice of receipt ({seq}, {seq:3} zero-padded, {year})"},
+	{"TRACEREG_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhook deliveries reach loopback, private, link-local and other non-public addresses (checked on the address dialled); for tests and closed networks only"},
+	{"TRACEREG_WEBHOOK_WORKERS", "4", "webhook deliveries one replica sends at once (1 to 64); each waits at most 10 s for its receiver"},
 	{"TRACEREG_TARGETS_2026_2030", "qcdp=1,experts=20,courses=3,support=40", "the programme's targets for 2026–2030 (the plan sets only an orientation), `key=min` or `key=min-max` for qcdp, experts, courses, support; judged from 2026"},
 }
 
@@ -232,6 +239,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Inbox.ReceiptNumberFormat = getenv("TRACEREG_RECEIPT_FORMAT")
 	if err := c.Inbox.Validate(); err != nil {
 		return c, bad("TRACEREG_RECEIPT_FORMAT", err.Error())
+	}
+	if c.WebhookAllowPrivate, err = strconv.ParseBool(get("TRACEREG_WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
+		return c, bad("TRACEREG_WEBHOOK_ALLOW_PRIVATE", fmt.Sprintf("must be true or false, got %q", getenv("TRACEREG_WEBHOOK_ALLOW_PRIVATE")))
+	}
+	c.WebhookWorkers = 4
+	if v := getenv("TRACEREG_WEBHOOK_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return c, bad("TRACEREG_WEBHOOK_WORKERS", fmt.Sprintf("must be a whole number from 1 to 64, got %q", v))
+		}
+		c.WebhookWorkers = n
 	}
 	c.Phases = registry.DefaultPlanPhases()
 	if v := getenv("TRACEREG_TARGETS_2026_2030"); v != "" {

@@ -33,6 +33,7 @@ import (
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/stats"
 	"github.com/tracereg/tracereg/registry/web"
+	"github.com/tracereg/tracereg/registry/webhook"
 )
 
 // version is set by the build (-ldflags "-X main.version=...").
@@ -314,6 +315,9 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	go sweep(ctx, m.Store, logger, time.Hour)
+	hooks := m.NewDispatcher()
+	hooks.Start()
+	defer hooks.Stop() // before the stores close: waits for deliveries in flight
 	select {
 	case err := <-errc:
 		return err
@@ -324,6 +328,13 @@ func serve(ctx context.Context, cfg Config, logger *slog.Logger, demo bool, stdo
 		logger.Error("shutdown", "err", err)
 	}
 	return nil
+}
+
+// NewDispatcher returns the sender of the webhook deliveries the records
+// queue; serve starts it and stops it before the stores close.
+func (m *Main) NewDispatcher() *webhook.Dispatcher {
+	return webhook.New(webhook.Config{Outbox: m.Store, Logger: m.Logger, AllowPrivate: m.Config.WebhookAllowPrivate,
+		Workers: m.Config.WebhookWorkers, UserAgent: "tracereg/" + version + " webhooks"})
 }
 
 // NewApp builds the one Fiber app on the opened stores and mounts every route
@@ -423,8 +434,9 @@ func sweep(ctx context.Context, s registry.Sweeper, logger *slog.Logger, every t
 		switch {
 		case err != nil && ctx.Err() == nil:
 			logger.Warn("sweep", "err", err)
-		case res.RefreshTokens+res.IdempotencyRecords > 0:
-			logger.Info("sweep", "refresh_tokens", res.RefreshTokens, "idempotency_records", res.IdempotencyRecords)
+		case res.RefreshTokens+res.IdempotencyRecords+res.WebhookDeliveries > 0:
+			logger.Info("sweep", "refresh_tokens", res.RefreshTokens, "idempotency_records", res.IdempotencyRecords,
+				"webhook_deliveries", res.WebhookDeliveries)
 		}
 		select {
 		case <-ctx.Done():

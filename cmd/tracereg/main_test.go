@@ -59,6 +59,9 @@ func TestLoadConfigRejectsBadValuesNamingTheVariable(t *testing.T) {
 		{"TRACEREG_PUBLIC_RATE_LIMIT", "0", "TRACEREG_PUBLIC_RATE_LIMIT"},
 		{"TRACEREG_PUBLIC_RATE_LIMIT", "many", "TRACEREG_PUBLIC_RATE_LIMIT"},
 		{"TRACEREG_API_RATE_LIMIT", "-5", "TRACEREG_API_RATE_LIMIT"},
+		{"TRACEREG_WEBHOOK_ALLOW_PRIVATE", "sometimes", "TRACEREG_WEBHOOK_ALLOW_PRIVATE"},
+		{"TRACEREG_WEBHOOK_WORKERS", "0", "TRACEREG_WEBHOOK_WORKERS"},
+		{"TRACEREG_WEBHOOK_WORKERS", "65", "TRACEREG_WEBHOOK_WORKERS"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {
@@ -95,8 +98,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Port != 8080 || c.Host != "127.0.0.1" || c.Env != "development" || c.MongoURI != "" || c.S3Endpoint != "" ||
-		c.MongoDatabase != "tracereg" || c.PublicBaseURL != "http://localhost:8080" || !strings.HasSuffix(c.DataDir, "/data") {
+		c.MongoDatabase != "tracereg" || c.PublicBaseURL != "http://localhost:8080" || !strings.HasSuffix(c.DataDir, "/data") ||
+		c.WebhookAllowPrivate || c.WebhookWorkers != 4 {
 		t.Fatalf("defaults: %+v", c)
+	}
+	if c, err := LoadConfig(env("TRACEREG_WEBHOOK_ALLOW_PRIVATE", "true", "TRACEREG_WEBHOOK_WORKERS", "8")); err != nil ||
+		!c.WebhookAllowPrivate || c.WebhookWorkers != 8 {
+		t.Fatalf("webhook settings: %v %+v", err, c)
 	}
 }
 

@@ -105,6 +105,7 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 	a.mountImports(g)
 	a.mountAudit(g)
 	a.mountPortal(g) // portal.go
+	a.mountWebhooks(g)
 	if err := a.mountOpenAPI(app, g); err != nil {
 		return nil, err
 	}

@@ -321,6 +321,31 @@ func matrixCases() []matrixCase {
 
 	add("GET", "/audit", get(fixed(v1+"/audit")), want{200, 200, 403, 403, 403, 401})
 
+	// Webhooks: an enterprise's own; staff and inspectors all (inspectors
+	// change only their own); certifiers none.
+	hook := func(e *env) *registry.WebhookSubscription {
+		h := &registry.WebhookSubscription{UserID: e.users[asEnt1].ID, EnterpriseID: e.e1.ID, URL: "https://hooks.example.vn/in",
+			Events: []string{registry.EventBatchRecalled}, Secret: registry.NewWebhookSecret()}
+		must(e.t, e.db.CreateWebhook(e.ctx(), h))
+		return h
+	}
+	add("GET", "/webhooks", get(fixed(v1+"/webhooks")), want{200, 200, 403, 200, 200, 401})
+	add("POST", "/webhooks", post(fixed(v1+"/webhooks"), func(*env) any {
+		return webhookRequest{URL: "https://hooks.example.vn/in", Events: []string{registry.EventBatchRecalled}}
+	}), want{201, 201, 403, 201, 201, 401})
+	add("GET", "/webhooks/{id}", get(func(e *env) string { return v1 + "/webhooks/" + hook(e).ID }), want{200, 200, 403, 200, 404, 401})
+	add("DELETE", "/webhooks/{id}", del(func(e *env) string { return v1 + "/webhooks/" + hook(e).ID }), want{204, 403, 403, 204, 404, 401})
+	add("GET", "/webhooks/{id}/deliveries", get(func(e *env) string { return v1 + "/webhooks/" + hook(e).ID + "/deliveries" }),
+		want{200, 200, 403, 200, 404, 401})
+	add("POST", "/webhooks/{id}/deliveries/{delivery}/replay", func(e *env, as string) request {
+		h := hook(e)
+		x, err := e.db.QueueWebhookTest(e.ctx(), h.ID)
+		must(e.t, err)
+		return request{method: "POST", path: v1 + "/webhooks/" + h.ID + "/deliveries/" + x.ID + "/replay"}
+	}, want{202, 403, 403, 202, 404, 401})
+	add("POST", "/webhooks/{id}/test", post(func(e *env) string { return v1 + "/webhooks/" + hook(e).ID + "/test" }, func(*env) any { return nil }),
+		want{202, 403, 403, 202, 404, 401})
+
 	add("POST", "/documents", func(e *env, as string) request {
 		body, ct := multipartDoc(e, e.e1.ID)
 		return request{method: "POST", path: v1 + "/documents", body: body, contentType: ct}

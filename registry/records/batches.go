@@ -25,7 +25,12 @@ func (d *DB) CreateBatch(ctx context.Context, b *registry.Batch) error {
 	}
 	b.ID, b.CreatedAt, b.UpdatedAt, b.Version = newID(), d.now(), d.now(), 1
 	b.ShortCode = registry.NewShortCode()
-	return d.insert(ctx, colBatches, b, errLotTaken)
+	return d.tx(ctx, func(ctx context.Context) error {
+		if err := d.insert(ctx, colBatches, b, errLotTaken); err != nil {
+			return err
+		}
+		return d.queueBatchChange(ctx, nil, b)
+	})
 }
 
 func (d *DB) checkBatchRefs(ctx context.Context, b *registry.Batch) error {
@@ -161,8 +166,13 @@ func (d *DB) UpdateBatch(ctx context.Context, b *registry.Batch) error {
 		return err
 	}
 	b.ShortCode = old.ShortCode
-	return d.replaceNext(ctx, colBatches, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
-		func() any { return b }, errLotTaken)
+	return d.tx(ctx, func(ctx context.Context) error {
+		if err := d.replaceNext(ctx, colBatches, stamps{&b.Version, &b.CreatedAt, &b.UpdatedAt}, old.CreatedAt,
+			func() any { return b }, errLotTaken); err != nil {
+			return err
+		}
+		return d.queueBatchChange(ctx, old, b)
+	})
 }
 
 // recordCorrection keeps the lot's correction history, which only the

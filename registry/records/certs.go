@@ -141,10 +141,19 @@ func (d *DB) ChangeCertificateStatus(ctx context.Context, id string, version int
 	}
 	actor, _ := registry.ActorFrom(ctx)
 	ch.At, ch.By = d.now(), actor.Username
+	was := c.Status
 	c.Status = ch.Status
 	c.History = append(c.History, ch)
 	c.UpdatedAt, c.Version = ch.At, version+1
-	if err := d.replace(ctx, colCertificates, version, c, errCertTaken); err != nil {
+	err = d.tx(ctx, func(ctx context.Context) error {
+		if err := d.replace(ctx, colCertificates, version, c, errCertTaken); err != nil {
+			return err
+		}
+		return d.queueWebhooks(ctx, registry.EventCertificateStatusChanged, c.HolderID, certificateEventData{CertificateID: c.ID,
+			Number: c.Number, Scheme: c.Scheme, EnterpriseID: c.HolderID, BodyID: c.BodyID, Status: c.Status, PreviousStatus: was,
+			Reason: ch.Reason, On: ch.On})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return c, nil

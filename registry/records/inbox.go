@@ -34,7 +34,17 @@ func (d *DB) TransitionAnnouncement(ctx context.Context, id string, version int,
 		return nil, err
 	}
 	a.UpdatedAt, a.Version = now, version+1
-	if err := d.replace(ctx, colAnnouncements, version, newAnnouncementDoc(a), errReceiptTaken); err != nil {
+	err = d.tx(ctx, func(ctx context.Context) error {
+		if err := d.replace(ctx, colAnnouncements, version, newAnnouncementDoc(a), errReceiptTaken); err != nil {
+			return err
+		}
+		if t.Action != registry.TransitionIssueReceipt || a.Status != registry.AnnReceived {
+			return nil
+		}
+		return d.queueWebhooks(ctx, registry.EventReceiptIssued, a.EnterpriseID, receiptEventData{AnnouncementID: a.ID,
+			EnterpriseID: a.EnterpriseID, Type: a.Type, ReceiptNumber: a.ReceiptNumber, ReceiptDate: a.ReceiptDate, ProductIDs: a.ProductIDs})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return a, nil

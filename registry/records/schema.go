@@ -38,6 +38,8 @@ const (
 	colGoodPractices    = "good_practices"
 	colAnnualNotes      = "annual_notes"
 	colCredentialStatus = "credential_status"
+	colWebhooks         = "webhooks"
+	colDeliveries       = "webhook_deliveries"
 )
 
 func ix(fields ...string) store.Index     { return store.Index{Fields: fields} }
@@ -94,6 +96,11 @@ var Schema = store.Schema{
 	{Name: colAnnualNotes},
 	// A signed credential's place in the status lists: _id is kind ":" record ID.
 	{Name: colCredentialStatus},
+	// enterprise_key is the subscription's enterprise or "*" for all: an
+	// event finds its subscriptions by two equality reads (webhooks.go).
+	{Name: colWebhooks, Indexes: []store.Index{ix("events", "enterprise_key"), ix("enterprise_key")}},
+	// The dispatcher's due pending deliveries; a subscription's, newest first.
+	{Name: colDeliveries, Indexes: []store.Index{ix("status", "next_attempt_at"), ix("subscription_id")}},
 }
 
 // publicCollections are the records the public pages show: a write to one

@@ -30,5 +30,14 @@ func (d *DB) Sweep(ctx context.Context, now time.Time) (registry.SweepResult, er
 	if res.ScanClients, err = d.deleteAll(ctx, expired(colScanClients, "at", now.Add(-48*time.Hour))); err != nil {
 		return res, err
 	}
+	for _, status := range []string{registry.DeliveryDelivered, registry.DeliveryFailed} {
+		q := expired(colDeliveries, "next_attempt_at", now.Add(-registry.WebhookRetention))
+		q.Where = where("status", status)
+		n, err := d.deleteAll(ctx, q)
+		if err != nil {
+			return res, err
+		}
+		res.WebhookDeliveries += n
+	}
 	return res, nil
 }

@@ -38,7 +38,8 @@ var menus = map[string][]NavGroup{
 		link(Prefix+"/facilities", "ent_nav_facilities"),
 		link(Prefix+"/lots", "ent_nav_lots"),
 		link(Prefix+"/announcements", "ann_menu"),
-		group("nav_more", item(Prefix+"/documents", "ent_nav_documents"), item(Prefix+"/import", "imp_menu"), item(prgBenchPrefix, "prg_nav_bench")),
+		group("nav_more", item(Prefix+"/documents", "ent_nav_documents"), item(Prefix+"/import", "imp_menu"), item(prgBenchPrefix, "prg_nav_bench"),
+			item(whPath, "wh_nav")),
 	},
 	registry.RoleCertifier: {
 		link(Prefix+"/", "home"),
@@ -49,7 +50,7 @@ var menus = map[string][]NavGroup{
 		link(Prefix+"/", "home"),
 		link(Prefix+"/search", "ins_nav_search"),
 		group("nav_dossiers", item(inbPath, "inb_nav"), item(Prefix+"/announcements", "ann_menu"), item(cmpPath, "cmp_nav")),
-		group("nav_certificates", item(crtPath, "ins_nav_certificates"), item(Prefix+"/expiring", "ins_nav_expiring")),
+		group("nav_certificates", item(crtPath, "ins_nav_certificates"), item(Prefix+"/expiring", "ins_nav_expiring"), item(whPath, "wh_nav")),
 		link(rclPath, "rcl_nav"),
 		group("nav_programme", item("/dashboard/programme", "nav_prg_dashboard"), item(prgPrefix, "nav_prg_records")),
 	},
@@ -60,7 +61,8 @@ var menus = map[string][]NavGroup{
 		link(Prefix+"/expiring", "ins_nav_expiring"),
 		link(rclPath, "rcl_nav"),
 		group("nav_registers", item(admPrefix+"/enterprises", "adm_nav_enterprises"), item(admPrefix+"/users", "adm_nav_users"),
-			item(admPrefix+"/bodies", "adm_nav_bodies"), item(admPrefix+"/standards", "adm_nav_standards"), item(admPrefix+"/demo", "adm_nav_demo")),
+			item(admPrefix+"/bodies", "adm_nav_bodies"), item(admPrefix+"/standards", "adm_nav_standards"), item(admPrefix+"/demo", "adm_nav_demo"),
+			item(whPath, "wh_nav")),
 		group("nav_programme", item("/dashboard/programme", "nav_prg_dashboard"), item(prgPrefix, "nav_prg_records")),
 	},
 }

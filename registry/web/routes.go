@@ -104,6 +104,8 @@ func (w *Web) mountWorkspaces(g fiber.Router) {
 		b := g.Group("/benchmark", roles(registry.RoleEnterprise))
 		w.mountPrgBenchmark(b)
 	}
+	// webhooks (the handlers authorize each subscription: KindWebhook)
+	w.mountWebhooks(g, roles(registry.RoleEnterprise, registry.RoleInspector, registry.RoleAdmin))
 	// admin
 	{
 		a := g.Group("/admin", roles(registry.RoleAdmin))

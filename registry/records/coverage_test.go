@@ -224,6 +224,8 @@ var unusedIndexes = map[string]string{
 // query may be uncovered, every method must be run, and every declared
 // non-unique index must answer some query.
 func TestEveryQueryIsCovered(t *testing.T) {
+	t.Parallel()
+	t.Logf("engine: %s", storetest.EngineName())
 	eng := newRecordingEngine(t, storetest.Engine(t, records.Schema))
 	db := records.New(eng, registry.FixedClock(testNow))
 	if db.Engine() != store.Engine(eng) {
@@ -245,6 +247,8 @@ func TestEveryQueryIsCovered(t *testing.T) {
 		case skip, pure:
 		case eng.reached[name] == 0:
 			missing = append(missing, name)
+		case testing.Verbose():
+			t.Logf("method %s: %d engine calls", name, eng.reached[name])
 		}
 	}
 	for name := range notExercised {
@@ -266,9 +270,13 @@ func TestEveryQueryIsCovered(t *testing.T) {
 			case len(by) > 0 && allowed:
 				t.Errorf("index %s is listed as unused but answers %s: take it off the list", key, strings.Join(sortedKeys(by), ", "))
 			case len(by) > 0:
-				t.Logf("index %s: %s", key, strings.Join(sortedKeys(by), ", "))
+				if testing.Verbose() {
+					t.Logf("index %s: %s", key, strings.Join(sortedKeys(by), ", "))
+				}
 			case ix.Unique:
-				t.Logf("index %s: unique key only (refuses duplicates)", key)
+				if testing.Verbose() {
+					t.Logf("index %s: unique key only (refuses duplicates)", key)
+				}
 			case allowed:
 				t.Logf("index %s: UNUSED (allowed: %s)", key, unusedIndexes[key])
 			default:

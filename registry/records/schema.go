@@ -47,7 +47,9 @@ func unique(fields ...string) store.Index { return store.Index{Fields: fields, U
 
 // Schema declares every collection and every index: the only place they are.
 // A query no index here covers is an error (store.ErrNotCovered), and
-// TestEveryQueryIsCovered runs every service method to prove there is none.
+// TestEveryQueryIsCovered (coverage_test.go) runs every method of DB through
+// an engine that records each query's index, to prove there is none and
+// that every non-unique index here answers some query.
 // Unique keys on optional values use a *_key field that falls back to the
 // record's own ID.
 var Schema = store.Schema{

@@ -503,6 +503,34 @@ func exerciseEverything(t *testing.T, db *records.DB) {
 	_, err = db.DeclareEventError(ctx, imported[0].ID, "Ghi nhầm lô")
 	ok("DeclareEventError", err)
 
+	// --- webhooks: a subscription, its test delivery through the dispatcher's steps
+	hook := &registry.WebhookSubscription{UserID: "0123456789abcdef01234567", EnterpriseID: coop.ID, URL: "https://hooks.example.vn/in",
+		Events: []string{registry.EventBatchRecalled}, Secret: registry.NewWebhookSecret()}
+	ok("CreateWebhook", db.CreateWebhook(ctx, hook))
+	_, err = db.FindWebhook(ctx, hook.ID)
+	ok("FindWebhook", err)
+	_, _, err = db.ListWebhooks(ctx, coop.ID, registry.Page{})
+	ok("ListWebhooks", err)
+	_, _, err = db.ListWebhooks(ctx, "", registry.Page{})
+	ok("ListWebhooks (all)", err)
+	queued, err := db.QueueWebhookTest(ctx, hook.ID)
+	ok("QueueWebhookTest", err)
+	due, err := db.DueWebhookDeliveries(ctx, testNow.Add(time.Hour), 10)
+	ok("DueWebhookDeliveries", err)
+	if len(due) == 0 {
+		t.Fatal("the test delivery is not due")
+	}
+	ok("ClaimWebhookDelivery", db.ClaimWebhookDelivery(ctx, due[0], testNow.Add(registry.WebhookLease)))
+	claimed, err := db.FindWebhookDelivery(ctx, queued.ID)
+	ok("FindWebhookDelivery", err)
+	claimed.Status = registry.DeliveryDelivered
+	ok("SaveWebhookDelivery", db.SaveWebhookDelivery(ctx, claimed))
+	_, _, err = db.ListWebhookDeliveries(ctx, hook.ID, registry.Page{})
+	ok("ListWebhookDeliveries", err)
+	_, err = db.ReplayWebhookDelivery(ctx, queued.ID)
+	ok("ReplayWebhookDelivery", err)
+	ok("DeleteWebhook", db.DeleteWebhook(ctx, hook.ID))
+
 	// --- credentials
 	_, err = db.CredentialStatusIndex(ctx, registry.CredentialCertificate, cert.ID)
 	ok("CredentialStatusIndex", err)

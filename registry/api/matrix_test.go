@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"mime/multipart"
+	"strings"
 	"testing"
 	"time"
 
@@ -388,6 +389,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /api/v1/auth/token": true, "POST /api/v1/auth/refresh": true, "POST /api/v1/auth/logout": true,
 	}
 	for _, r := range e.api.routes {
+		if !strings.HasPrefix(r.Path, Prefix+"/") {
+			continue // the public side's routes the document describes (lookup tests them)
+		}
 		if k := r.Method + " " + r.Path; !covered[k] && !exempt[k] {
 			t.Errorf("route %s has no row in the authorization matrix", k)
 		}

@@ -49,11 +49,7 @@ var referrers = map[string][]referrer{
 		{colEvents, "outputs.batch_id", "events (outputs)", "sự kiện (đầu ra)"},
 		{colSupport, "batch_id", "support records", "bản ghi hỗ trợ"},
 	},
-	registry.KindCertificate: {
-		{colBatches, "certificate_ids", "batches", "lô hàng"},
-		{colAnnouncements, "certificate_id", "announcements", "hồ sơ công bố"},
-		{colSupport, "certificate_id", "support records", "bản ghi hỗ trợ"},
-	},
+	// A certificate is never deleted (errCertNeverDeleted), so it needs no referrers.
 	registry.KindAnnouncement: {
 		{colSupport, "announcement_id", "support records", "bản ghi hỗ trợ"},
 	},

@@ -86,6 +86,39 @@ type snapshot struct {
 	entries  []*registry.BenchmarkEntry
 	sectorOf map[string]string
 	at       time.Time // the domain clock's time of the load
+
+	// The figures of each period asked for, computed once per snapshot: at
+	// a million lots one computation takes most of a second, and every
+	// page of the minute shares it.
+	mu         sync.Mutex
+	figures    map[registry.Period]registry.Indicators
+	benchmarks []registry.BenchmarkGroup
+	benched    bool
+}
+
+// indicators are the snapshot's figures for period (computed once; callers only read them).
+func (sn *snapshot) indicators(period registry.Period) registry.Indicators {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if ind, ok := sn.figures[period]; ok {
+		return ind
+	}
+	ind := registry.ComputeIndicators(sn.in, period)
+	if sn.figures == nil {
+		sn.figures = map[registry.Period]registry.Indicators{}
+	}
+	sn.figures[period] = ind
+	return ind
+}
+
+// benchmarkGroups are the snapshot's benchmarking groups (computed once).
+func (sn *snapshot) benchmarkGroups() []registry.BenchmarkGroup {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	if !sn.benched {
+		sn.benchmarks, sn.benched = registry.ComputeBenchmarks(sn.entries, sn.sectorOf), true
+	}
+	return sn.benchmarks
 }
 
 // Mount adds the statistics routes to app.
@@ -338,8 +371,8 @@ func (s *Stats) publicPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ind := registry.ComputeIndicators(snap.in, period)
-	groups := groupsIn(registry.ComputeBenchmarks(snap.entries, snap.sectorOf), period, false)
+	ind := snap.indicators(period)
+	groups := groupsIn(snap.benchmarkGroups(), period, false)
 	vm := s.newPage(c, "public_title", period, snap)
 	vm.Public = true
 	v := viewer{lang: vm.Lang, t: vm.T}
@@ -360,8 +393,8 @@ func (s *Stats) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ind := registry.ComputeIndicators(snap.in, period)
-	groups := groupsIn(registry.ComputeBenchmarks(snap.entries, snap.sectorOf), period, true)
+	ind := snap.indicators(period)
+	groups := groupsIn(snap.benchmarkGroups(), period, true)
 	vm := s.newPage(c, "dashboard_title", period, snap)
 	q := "year=" + vm.YearValue
 	if vm.SpanValue != "" {
@@ -462,7 +495,7 @@ func (s *Stats) AnnualReport(ctx context.Context, period registry.Period, format
 	if err != nil {
 		return nil, err
 	}
-	ind := registry.ComputeIndicators(snap.in, period)
+	ind := snap.indicators(period)
 	opt := report.Options{GeneratedAt: s.cfg.Clock.Now()}
 	notes, err := s.notes(ctx, period)
 	if err != nil {

@@ -220,14 +220,16 @@ func (l *Lookup) certificateVC(base string, it certItem, status []map[string]any
 		"type": []string{"ConformityAttestation", "Attestation"}, "id": page,
 		"name":            "Chứng nhận " + ct.Scheme + " số " + ct.Number,
 		"assessorLevel":   "3rdParty",
+		"assessmentLevel": assessmentLevel(it.Body),
 		"attestationType": "certification",
 		"issuedToParty":   holder,
 		"assessment":      []any{assessment},
 	}
 	if it.Body.AccreditedBy != "" {
 		subject["authorisation"] = []any{map[string]any{"type": []string{"Endorsement"},
+			"id":               "urn:tracereg:accreditation:" + url.PathEscape(it.Body.AccreditedBy) + ":" + url.PathEscape(it.Body.AccreditationNumber),
 			"name":             strings.TrimSpace("Công nhận " + it.Body.AccreditationNumber),
-			"issuingAuthority": map[string]any{"name": it.Body.AccreditedBy}}}
+			"issuingAuthority": map[string]any{"id": "urn:tracereg:accreditation-body:" + url.PathEscape(it.Body.AccreditedBy), "name": it.Body.AccreditedBy}}}
 	}
 	if it.DocSHA != "" {
 		subject["conformityCertificate"] = map[string]any{"linkURL": page, "linkName": "Bản PDF của chứng nhận (kiểm tra tại trang)",
@@ -307,7 +309,7 @@ func (l *Lookup) announcementCredential(c *fiber.Ctx) error {
 		assessment["assessedProduct"] = products
 	}
 	id := base + "/credentials/announcement?receipt=" + url.QueryEscape(a.ReceiptNumber)
-	attestation := "selfAssessment"
+	attestation := "declaration" // the enterprise's own, on its test results
 	if a.Basis == registry.BasisCertification {
 		attestation = "certification"
 	}
@@ -317,7 +319,7 @@ func (l *Lookup) announcementCredential(c *fiber.Ctx) error {
 		"credentialSubject": map[string]any{
 			"type": []string{"ConformityAttestation", "Attestation"}, "id": id + "#attestation",
 			"name":          "Thông báo tiếp nhận " + kind + " số " + a.ReceiptNumber + " (" + a.Agency + ")",
-			"assessorLevel": "Self", "attestationType": attestation,
+			"assessorLevel": "Self", "assessmentLevel": "Unspecified", "attestationType": attestation,
 			"issuedToParty": party(ent), "assessment": []any{assessment},
 		},
 	}
@@ -442,6 +444,14 @@ func (l *Lookup) passportVC(base string, v *view, status []map[string]any) map[s
 		vc["credentialStatus"] = status
 	}
 	return vc
+}
+
+// assessmentLevel is UNTP's word for the body's standing: accredited, or not said.
+func assessmentLevel(b *registry.CertificationBody) string {
+	if b != nil && b.AccreditedBy != "" && b.AccreditationNumber != "" {
+		return "Accredited"
+	}
+	return "Unspecified"
 }
 
 // party is an enterprise as UNTP names a party: by its tax code.

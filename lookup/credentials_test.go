@@ -96,7 +96,7 @@ func TestCertificateCredentialFollowsSuspensionAndWithdrawal(t *testing.T) {
 	}
 	sub := got.Credential["credentialSubject"].(map[string]any)
 	party := sub["issuedToParty"].(map[string]any)
-	if party["registeredId"] != registry.DemoCoopTaxCode || sub["attestationType"] != "certification" {
+	if party["registeredId"] != registry.DemoCoopTaxCode || sub["attestationType"] != "certification" || sub["assessmentLevel"] != "Accredited" || sub["assessorLevel"] != "3rdParty" {
 		t.Errorf("subject %v", sub)
 	}
 	as := sub["assessment"].([]any)[0].(map[string]any)
@@ -195,6 +195,10 @@ func TestLotPassportAndAnnouncementCredential(t *testing.T) {
 	ann := download(t, e, "/credentials/announcement?receipt="+url.QueryEscape(registry.DemoReceiptNumber))
 	a, st := v.check(t, ann)
 	as := a.Credential["credentialSubject"].(map[string]any)["assessment"].([]any)[0].(map[string]any)
+	asub := a.Credential["credentialSubject"].(map[string]any)
+	if kind := asub["attestationType"]; kind != "certification" && kind != "declaration" { // UNTP's values
+		t.Errorf("attestationType %v", kind)
+	}
 	if !a.Is("DigitalConformityCredential") || st["revocation"] || as["referenceRegulation"] == nil {
 		t.Fatalf("announcement credential %v %v", a.Credential, st)
 	}

@@ -116,10 +116,10 @@ type grower struct {
 	// without the single records each step makes around them.
 	lotImport, eventImport time.Duration
 	eventsN                int
-	bodyID      string
-	certs       []string  // certificate numbers
-	sinceMark   time.Time // before the last 1,000 lots were imported
-	stop        func()
+	bodyID                 string
+	certs                  []string  // certificate numbers
+	sinceMark              time.Time // before the last 1,000 lots were imported
+	stop                   func()
 }
 
 func freePortB(b *testing.B) int {

@@ -139,6 +139,9 @@ func (a *API) add(g fiber.Router, d routeDoc, path string, handlers ...fiber.Han
 	if d.Idempotent {
 		handlers = append([]fiber.Handler{a.idempotency}, handlers...)
 	}
+	if atomicRoute(d.Method, path) {
+		handlers = append([]fiber.Handler{a.atomic}, handlers...)
+	}
 	a.routes = append(a.routes, d)
 	g.Add(d.Method, path, handlers...)
 }

@@ -100,6 +100,13 @@ func newEnv(t testing.TB) *env {
 
 func newEnvWith(t testing.TB, rateLimit int) *env {
 	t.Helper()
+	return newEnvOn(t, rateLimit, nil)
+}
+
+// newEnvOn is newEnv with the API on wrap(db) instead of db itself (tests
+// that make one step of the real store fail).
+func newEnvOn(t testing.TB, rateLimit int, wrap func(*records.DB) registry.Store) *env {
+	t.Helper()
 	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
 	db := recordstest.NewWithClock(t, clock)
 	docs, err := disk.New(t.TempDir())
@@ -115,7 +122,11 @@ func newEnvWith(t testing.TB, rateLimit int) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Store: db, Documents: docs, Clock: clock, Logger: logger, DataDir: t.TempDir(), RateLimit: rateLimit}
+	var store registry.Store = db
+	if wrap != nil {
+		store = wrap(db)
+	}
+	cfg := Config{Store: store, Documents: docs, Clock: clock, Logger: logger, DataDir: t.TempDir(), RateLimit: rateLimit}
 	a, err := New(app, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -86,17 +87,52 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 	app.Get("/login", pageHeaders, w.Identify, w.loginForm)
 	app.Post("/login", pageHeaders, w.Identify, w.login)
 	app.Post("/logout", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.logout)
-	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
+	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.atomic)
 	acc.Get("/password", w.passwordForm)
 	acc.Post("/password", w.changePassword)
 	acc.Get("/api-keys", w.apiKeys)
 	acc.Post("/api-keys", w.apiKeyCreate)
 	acc.Post("/api-keys/:id/revoke", w.apiKeyRevoke)
 
-	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF)
+	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.atomic)
 	g.Get("/", w.home)
 	w.mountWorkspaces(g)
 	return w, nil
+}
+
+// errFormFailed rolls back a form whose page answered with an error.
+var errFormFailed = errors.New("web: the form did not succeed")
+
+// atomic runs a workspace form's request in one transaction where the store
+// has them (SQLite): its writes, their audit entries, the webhook deliveries
+// they queue and the public change stamp commit together, and a page that
+// answers 4xx or 5xx (or an error) keeps none of them. So an audit that
+// fails after a write no longer leaves a record the person was told was not
+// saved. Imports are left out: they commit in bounded chunks of their own.
+func (w *Web) atomic(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodPost || c.Path() == Prefix+"/import" {
+		return c.Next()
+	}
+	outer := c.UserContext()
+	var handled error
+	err := w.store.InTx(outer, func(ctx context.Context) error {
+		c.SetUserContext(ctx)
+		if handled = c.Next(); handled != nil {
+			return handled
+		}
+		if c.Response().StatusCode() >= 400 {
+			return errFormFailed
+		}
+		return nil
+	})
+	c.SetUserContext(outer)
+	switch {
+	case handled != nil:
+		return handled
+	case errors.Is(err, errFormFailed):
+		return nil // the page the handler rendered stands
+	}
+	return err
 }
 
 // ctx returns the request's context (carrying the actor).

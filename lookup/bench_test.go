@@ -16,7 +16,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/tracereg/tracereg/lookup"
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // benchConns is the number of concurrent connections the load uses.
@@ -109,7 +109,7 @@ func BenchmarkPublic(b *testing.B) {
 	b.Run("redirect", func(b *testing.B) { ratio(b, load(b, addr, e.lotPath(), 307)) })
 	b.Run("linkset", func(b *testing.B) { ratio(b, load(b, addr, e.lotPath()+"?linkType=linkset", 200)) })
 	b.Run("qr-png", func(b *testing.B) {
-		ratio(b, load(b, addr, "/qr/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+".png?size=256", 200))
+		ratio(b, load(b, addr, "/qr/01/"+e.roastedGTIN()+"/10/"+demodata.RoastedLot+".png?size=256", 200))
 	})
 	code := e.batch(e.demo.RoastedBatchID).ShortCode
 	if _, _, err := e.db.IssueSerials(context.Background(), e.demo.RoastedBatchID, 1000); err != nil {

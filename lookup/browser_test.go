@@ -19,6 +19,7 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // chromium finds the browser. Under `make test` (TRACEREG_REQUIRE_BROWSER=1)
@@ -65,7 +66,7 @@ func TestBrowserLotPage(t *testing.T) {
 
 	// The QR holds the Digital Link; the browser follows the resolver's redirect.
 	dom := headless(t, bin, base+e.lotPath(), "--dump-dom")
-	wantContains(t, dom, `<html lang="vi">`, registry.DemoRoastedLot, "Hành trình", "Thu hoạch", "Rang",
+	wantContains(t, dom, `<html lang="vi">`, demodata.RoastedLot, "Hành trình", "Thu hoạch", "Rang",
 		`data-status="active"`, "Còn hiệu lực", "VG-DEMO-2025-0117")
 	m := regexp.MustCompile(`id="lang-toggle" href="([^"]+)"`).FindStringSubmatch(dom)
 	if m == nil {
@@ -323,12 +324,12 @@ func TestBrowserOfflineCodeChecker(t *testing.T) {
 	}
 
 	gtin := e.roastedGTIN()
-	sig := e.issuer.SignCode(gtin, "", registry.DemoRoastedLot, "K7Q2M9")
-	signed := base + "/01/" + gtin + "/10/" + registry.DemoRoastedLot + "/21/K7Q2M9?8030=" + sig
+	sig := e.issuer.SignCode(gtin, "", demodata.RoastedLot, "K7Q2M9")
+	signed := base + "/01/" + gtin + "/10/" + demodata.RoastedLot + "/21/K7Q2M9?8030=" + sig
 	for _, tc := range []struct{ name, code, want string }{
 		{"genuine", signed, "ok"},
 		{"forged serial", strings.Replace(signed, "K7Q2M9", "K7Q2M8", 1), "bad"},
-		{"unsigned", base + "/01/" + gtin + "/10/" + registry.DemoRoastedLot, "unsigned"},
+		{"unsigned", base + "/01/" + gtin + "/10/" + demodata.RoastedLot, "unsigned"},
 		{"not a link", "hello", "bad"},
 	} {
 		step(tc.name, chromedp.SetValue(chromedp.ID("cc-code"), tc.code), chromedp.Click(chromedp.ID("cc-check")),

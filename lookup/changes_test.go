@@ -8,6 +8,7 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // A write made elsewhere (another replica, the API) reaches a cached page
@@ -15,7 +16,7 @@ import (
 func TestWriteElsewhereReachesCachedPage(t *testing.T) {
 	e := newEnv(t, demoNow)
 	app, _ := e.mount(lookup.Config{CacheTTL: time.Hour, ChangePoll: 50 * time.Millisecond})
-	page := "/v/" + e.demo.RoastedGTIN + "/" + registry.DemoRoastedLot
+	page := "/v/" + e.demo.RoastedGTIN + "/" + demodata.RoastedLot
 
 	before, err := e.db.PublicVersion(context.Background())
 	if err != nil {
@@ -52,7 +53,7 @@ func TestWriteElsewhereReachesCachedPage(t *testing.T) {
 func TestCachedPageWithoutPollKeepsItsView(t *testing.T) {
 	e := newEnv(t, demoNow)
 	app, _ := e.mount(lookup.Config{CacheTTL: time.Hour, ChangePoll: -1})
-	page := "/v/" + e.demo.RoastedGTIN + "/" + registry.DemoRoastedLot
+	page := "/v/" + e.demo.RoastedGTIN + "/" + demodata.RoastedLot
 	wantStatus(t, do(t, app, "GET", page), 200)
 	roasted := e.batch(e.demo.RoastedBatchID)
 	roasted.Status = registry.BatchRecalled

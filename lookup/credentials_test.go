@@ -8,6 +8,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/credential"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 const demoVietGAP = "VG-DEMO-2025-0117"
@@ -96,7 +97,7 @@ func TestCertificateCredentialFollowsSuspensionAndWithdrawal(t *testing.T) {
 	}
 	sub := got.Credential["credentialSubject"].(map[string]any)
 	party := sub["issuedToParty"].(map[string]any)
-	if party["registeredId"] != registry.DemoCoopTaxCode || sub["attestationType"] != "certification" || sub["assessmentLevel"] != "Accredited" || sub["assessorLevel"] != "3rdParty" {
+	if party["registeredId"] != demodata.CoopTaxCode || sub["attestationType"] != "certification" || sub["assessmentLevel"] != "Accredited" || sub["assessorLevel"] != "3rdParty" {
 		t.Errorf("subject %v", sub)
 	}
 	as := sub["assessment"].([]any)[0].(map[string]any)
@@ -107,7 +108,7 @@ func TestCertificateCredentialFollowsSuspensionAndWithdrawal(t *testing.T) {
 		t.Errorf("validUntil %v: the end of the expiry day in Vietnam", got.Credential["validUntil"])
 	}
 	// The same body code picks the same certificate; another body has none.
-	wantStatus(t, do(t, e.app, "GET", "/c/"+demoVietGAP+"/credential?body="+registry.DemoBodyCode), 200)
+	wantStatus(t, do(t, e.app, "GET", "/c/"+demoVietGAP+"/credential?body="+demodata.BodyCode), 200)
 	wantStatus(t, do(t, e.app, "GET", "/c/"+demoVietGAP+"/credential?body=OTHER"), 404)
 
 	// The agency suspends it: the credential already downloaded shows it
@@ -146,7 +147,7 @@ func TestLotPassportAndAnnouncementCredential(t *testing.T) {
 	roasted := e.batch(e.demo.RoastedBatchID)
 	// The lot and certificate pages offer the downloads.
 	wantContains(t, do(t, e.app, "GET", e.lotPage()).Body, `href="/l/`+roasted.ShortCode+`/credential" id="lot-credential"`, `href="/kiem-tra-ma"`)
-	wantContains(t, do(t, e.app, "GET", "/c/"+demoVietGAP).Body, `href="/c/`+demoVietGAP+`/credential?body=`+registry.DemoBodyCode+`" class="credential"`)
+	wantContains(t, do(t, e.app, "GET", "/c/"+demoVietGAP).Body, `href="/c/`+demoVietGAP+`/credential?body=`+demodata.BodyCode+`" class="credential"`)
 	tok := download(t, e, "/l/"+roasted.ShortCode+"/credential")
 	v := e.verifier(t)
 	got, status := v.check(t, tok)
@@ -155,8 +156,8 @@ func TestLotPassportAndAnnouncementCredential(t *testing.T) {
 	}
 	sub := got.Credential["credentialSubject"].(map[string]any)
 	product := sub["product"].(map[string]any)
-	if product["id"] != testBase+"/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot || product["batchNumber"] != registry.DemoRoastedLot ||
-		product["producedByParty"].(map[string]any)["registeredId"] != registry.DemoRoasterTaxCode {
+	if product["id"] != testBase+"/01/"+e.roastedGTIN()+"/10/"+demodata.RoastedLot || product["batchNumber"] != demodata.RoastedLot ||
+		product["producedByParty"].(map[string]any)["registeredId"] != demodata.RoasterTaxCode {
 		t.Errorf("product %v", product)
 	}
 	trace, _ := sub["traceabilityInformation"].([]any)
@@ -192,7 +193,7 @@ func TestLotPassportAndAnnouncementCredential(t *testing.T) {
 	}
 
 	// The announcement's own credential, at the link the passport gives.
-	ann := download(t, e, "/credentials/announcement?receipt="+url.QueryEscape(registry.DemoReceiptNumber))
+	ann := download(t, e, "/credentials/announcement?receipt="+url.QueryEscape(demodata.ReceiptNumber))
 	a, st := v.check(t, ann)
 	as := a.Credential["credentialSubject"].(map[string]any)["assessment"].([]any)[0].(map[string]any)
 	asub := a.Credential["credentialSubject"].(map[string]any)

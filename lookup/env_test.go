@@ -17,6 +17,7 @@ import (
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/credential"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
@@ -32,7 +33,7 @@ type env struct {
 	t    testing.TB
 	db   *records.DB
 	docs registry.DocumentStore
-	demo registry.DemoResult
+	demo demodata.Result
 	app  *fiber.App
 	lk   *lookup.Lookup
 	// issuer signs credentials and label codes (one per env, so every app shares its keys).
@@ -47,7 +48,7 @@ func newEnv(t testing.TB, now time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := registry.SeedDemo(context.Background(), db, docs)
+	res, err := demodata.Seed(context.Background(), db, docs)
 	if err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
@@ -182,4 +183,4 @@ func (e *env) batch(id string) *registry.Batch {
 	}
 	return b
 }
-func (e *env) lotPath() string { return "/01/" + e.roastedGTIN() + "/10/" + registry.DemoRoastedLot }
+func (e *env) lotPath() string { return "/01/" + e.roastedGTIN() + "/10/" + demodata.RoastedLot }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/epcis/epcistest"
 )
 
@@ -19,7 +20,7 @@ func TestLotEPCIS(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 	epcistest.Check(t, []byte(r.Body))
-	green := testBase + "/01/" + e.greenGTIN() + "/10/" + registry.DemoGreenLot
+	green := testBase + "/01/" + e.greenGTIN() + "/10/" + demodata.GreenLot
 	wantContains(t, r.Body, `"type":"TransformationEvent"`, `"inputQuantityList":[{"epcClass":"`+green+`"`,
 		`"epcClass":"`+testBase+e.lotPath()+`"`, `"bizStep":"urn:tracereg:bizstep:roasting"`, `"bizStep":"shipping"`,
 		`"bizLocation":{"id":"`+testBase+`/414/`+e.demo.FactoryGLN+`"}`)

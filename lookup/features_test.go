@@ -18,6 +18,7 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 func TestLabelSheet(t *testing.T) {
@@ -37,7 +38,7 @@ func TestLabelSheet(t *testing.T) {
 	if len(first) != 3 || first[0][1] == first[1][1] || registry.SerialPosition(first[0][1]) != 0 {
 		t.Fatalf("serials %v: want three different random codes", first)
 	}
-	wantContains(t, r.Body, "/static/lookup/labels-roll.css", "<svg", "Lô "+registry.DemoRoastedLot)
+	wantContains(t, r.Body, "/static/lookup/labels-roll.css", "<svg", "Lô "+demodata.RoastedLot)
 	// Each label says what it is: product, GTIN, lot and its dates; the
 	// sheet offers printing and a link that reprints the same labels.
 	p, _ := e.db.FindProduct(context.Background(), roasted.ProductID)
@@ -110,7 +111,7 @@ func TestScanCounting(t *testing.T) {
 	if queued != 7 || written != 7 || dropped != 0 {
 		t.Fatalf("queued %d written %d dropped %d", queued, written, dropped)
 	}
-	key := "/01/" + e.roastedGTIN() + "/10/" + registry.DemoRoastedLot + "/21/" + codes[0]
+	key := "/01/" + e.roastedGTIN() + "/10/" + demodata.RoastedLot + "/21/" + codes[0]
 	st, err := e.db.ScanStats(context.Background(), key)
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +151,10 @@ func TestScanCounting(t *testing.T) {
 	if err := lk2.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+"/21/3"); st.Count != 0 {
+	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+demodata.RoastedLot+"/21/3"); st.Count != 0 {
 		t.Fatalf("an unissued serial got its own counter: %+v", st)
 	}
-	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+registry.DemoRoastedLot+"/21/"); st.Count != 3 {
+	if st, _ := e.db.ScanStats(context.Background(), "/01/"+e.roastedGTIN()+"/10/"+demodata.RoastedLot+"/21/"); st.Count != 3 {
 		t.Fatalf("the lot's unissued scans: %+v, want 3", st)
 	}
 }
@@ -299,7 +300,7 @@ func TestReportAProblem(t *testing.T) {
 func TestCertificateLookup(t *testing.T) {
 	e := newEnv(t, demoNow)
 	ctx := context.Background()
-	r := do(t, e.app, "GET", "/c?q="+registry.DemoCoopTaxCode)
+	r := do(t, e.app, "GET", "/c?q="+demodata.CoopTaxCode)
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, "VG-DEMO-2025-0117", "4C-DEMO-2024-0042", "Trồng trọt cà phê Robusta, 7,3 ha", "VICAS 000 - PRO (demo)", "Vườn cà phê Ea Tiêu A")
 	r = do(t, e.app, "GET", "/c?q=NOPE-1")
@@ -325,7 +326,7 @@ func TestCertificateLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := e.db.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
+	body, _ := e.db.FindCertificationBodyByCode(ctx, demodata.BodyCode)
 	doc := &registry.Document{BodyID: body.ID, Title: "GCN", FileName: "gcn.pdf", Kind: "certificate", Public: true, Blob: blob}
 	if err := e.db.CreateDocument(ctx, doc); err != nil {
 		t.Fatal(err)

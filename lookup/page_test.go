@@ -12,9 +12,10 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
-func (e *env) lotPage() string { return "/v/" + e.roastedGTIN() + "/" + registry.DemoRoastedLot }
+func (e *env) lotPage() string { return "/v/" + e.roastedGTIN() + "/" + demodata.RoastedLot }
 
 func TestLotPage(t *testing.T) {
 	e := newEnv(t, demoNow)
@@ -22,12 +23,12 @@ func TestLotPage(t *testing.T) {
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body,
 		`<html lang="vi">`, "Cà phê rang xay Robusta Ban Mê 500 g",
-		"Công ty TNHH Rang xay Cà phê Ban Mê (dữ liệu mẫu)", registry.DemoRoasterTaxCode, "Buôn Ma Thuột",
-		registry.DemoRoastedLot, "1.800 bao", "10/01/2026", // quantity and production date, Vietnamese style
+		"Công ty TNHH Rang xay Cà phê Ban Mê (dữ liệu mẫu)", demodata.RoasterTaxCode, "Buôn Ma Thuột",
+		demodata.RoastedLot, "1.800 bao", "10/01/2026", // quantity and production date, Vietnamese style
 		"Vườn cà phê Ea Tiêu A (5,5 ha)", "<polygon points=", "108.081000, 12.851000", "khai báo bằng một điểm",
-		`id="journey"`, "Thu hoạch", "Xát vỏ", "Xuất hàng", "Rang", registry.DemoGreenLot,
+		`id="journey"`, "Thu hoạch", "Xát vỏ", "Xuất hàng", "Rang", demodata.GreenLot,
 		"VG-DEMO-2025-0117", "4C-DEMO-2024-0042", `data-status="active"`, "Tổ chức Chứng nhận Tây Nguyên (dữ liệu mẫu)",
-		"Công bố hợp quy", "QCĐP 01:2025/ĐL", registry.DemoReceiptNumber, `<span class="cr"`,
+		"Công bố hợp quy", "QCĐP 01:2025/ĐL", demodata.ReceiptNumber, `<span class="cr"`,
 		"Không có thông báo thu hồi", `href="/report?subject=`, `id="lang-toggle"`, "?lang=en")
 	wantNotContains(t, r.Body, `class="recall"`, "<script", `src="http`, `href="http`, "@import", "url(")
 	if len(r.Body) > 100<<10 {
@@ -38,7 +39,7 @@ func TestLotPage(t *testing.T) {
 		t.Error("journey is not oldest first")
 	}
 	// The green lot has no announcement of its own: no CR mark there.
-	g := do(t, e.app, "GET", "/v/"+e.greenGTIN()+"/"+registry.DemoGreenLot)
+	g := do(t, e.app, "GET", "/v/"+e.greenGTIN()+"/"+demodata.GreenLot)
 	wantStatus(t, g, 200)
 	wantNotContains(t, g.Body, `<span class="cr"`, "Công bố hợp quy", `id="recall"`+"\n")
 	wantContains(t, g.Body, "Vườn cà phê Ea Tiêu B")
@@ -49,7 +50,7 @@ func TestLotPageByShortCodeAndProductPage(t *testing.T) {
 	b := e.batch(e.demo.RoastedBatchID)
 	r := do(t, e.app, "GET", "/l/"+b.ShortCode)
 	wantStatus(t, r, 200)
-	wantContains(t, r.Body, registry.DemoRoastedLot, "Rang")
+	wantContains(t, r.Body, demodata.RoastedLot, "Rang")
 	r = do(t, e.app, "GET", "/v/"+e.roastedGTIN())
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, "Cà phê rang xay Robusta Ban Mê 500 g", "QCĐP 01:2025/ĐL")
@@ -144,7 +145,7 @@ func getPage(t *testing.T, e *env, app interface{}, path string) pageJSON {
 func TestJSON(t *testing.T) {
 	e := newEnv(t, demoNow)
 	p := getPage(t, e, nil, e.lotPage())
-	if p.Lot == nil || p.Lot.LotCode != registry.DemoRoastedLot || p.Enterprise.TaxCode != registry.DemoRoasterTaxCode ||
+	if p.Lot == nil || p.Lot.LotCode != demodata.RoastedLot || p.Enterprise.TaxCode != demodata.RoasterTaxCode ||
 		len(p.Journey) != 4 || len(p.Plots) != 2 || len(p.Certificates) != 2 || p.Recall != nil || p.PossiblyStale ||
 		len(p.Announcements) != 1 || !p.Announcements[0].CRMark {
 		t.Fatalf("page JSON %+v", p)
@@ -271,11 +272,11 @@ func TestRecallTwoLevelsUpstream(t *testing.T) {
 	// Cached for the TTL: the write is seen after an invalidation.
 	e.lk.InvalidateAll()
 	p = getPage(t, e, nil, path)
-	if p.Recall == nil || p.Recall.LotCode != registry.DemoGreenLot || !p.Recall.Upstream || !strings.Contains(p.Recall.Reason, "BVTV") {
+	if p.Recall == nil || p.Recall.LotCode != demodata.GreenLot || !p.Recall.Upstream || !strings.Contains(p.Recall.Reason, "BVTV") {
 		t.Fatalf("recall %+v", p.Recall)
 	}
 	r := do(t, e.app, "GET", path)
-	wantContains(t, r.Body, `class="recall"`, "CẢNH BÁO THU HỒI", registry.DemoGreenLot, "20/11/2026")
+	wantContains(t, r.Body, `class="recall"`, "CẢNH BÁO THU HỒI", demodata.GreenLot, "20/11/2026")
 	wantNotContains(t, r.Body, "Không có thông báo thu hồi")
 	_ = pack
 }
@@ -288,7 +289,7 @@ func TestEscaping(t *testing.T) {
 	if err := e.db.CreateEnterprise(ctx, ent); err != nil {
 		t.Fatal(err)
 	}
-	pr := &registry.Product{EnterpriseID: ent.ID, NameVI: evil + `"'&`, Category: "honey", GTIN: registry.DemoGTIN("893850000077"), Description: evil}
+	pr := &registry.Product{EnterpriseID: ent.ID, NameVI: evil + `"'&`, Category: "honey", GTIN: demodata.GTIN("893850000077"), Description: evil}
 	if err := e.db.CreateProduct(ctx, pr); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestEscaping(t *testing.T) {
 	if err := e.db.CreateBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	body, err := e.db.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
+	body, err := e.db.FindCertificationBodyByCode(ctx, demodata.BodyCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,14 +353,14 @@ func TestCacheAndDatabaseDown(t *testing.T) {
 	if n := cs.n.Load(); n != 2 {
 		t.Fatalf("%d reads after the TTL, want 2", n)
 	}
-	greenPage := "/v/" + e.greenGTIN() + "/" + registry.DemoGreenLot
+	greenPage := "/v/" + e.greenGTIN() + "/" + demodata.GreenLot
 	if err := e.db.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	clk.set(clk.Now().Add(350 * time.Millisecond)) // past the TTL
 	r := do(t, app, "GET", e.lotPage())
 	wantStatus(t, r, 200)
-	wantContains(t, r.Body, "có thể chưa cập nhật", registry.DemoRoastedLot)
+	wantContains(t, r.Body, "có thể chưa cập nhật", demodata.RoastedLot)
 	if r.Header.Get("Warning") == "" {
 		t.Error("stale page without a Warning header")
 	}

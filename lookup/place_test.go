@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 func TestPlacePage(t *testing.T) {
@@ -13,16 +14,16 @@ func TestPlacePage(t *testing.T) {
 	r := do(t, e.app, "GET", "/d/"+e.demo.PlotGLN)
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, `<html lang="vi">`, `id="place-name"`, "Vườn cà phê Ea Tiêu A (5,5 ha)", e.demo.PlotGLN, "Cư Kuin", "Vùng trồng",
-		"Hợp tác xã", registry.DemoCoopTaxCode, "<polygon points=", "108.081000, 12.851000", "cam kết không gây mất rừng",
+		"Hợp tác xã", demodata.CoopTaxCode, "<polygon points=", "108.081000, 12.851000", "cam kết không gây mất rừng",
 		"VG-DEMO-2025-0117", "4C-DEMO-2024-0042", `data-status="active"`,
-		`href="/l/`+green.ShortCode+`"`, registry.DemoGreenLot, "Cà phê nhân Robusta Ea Tiêu", "20/11/2025",
+		`href="/l/`+green.ShortCode+`"`, demodata.GreenLot, "Cà phê nhân Robusta Ea Tiêu", "20/11/2025",
 		`href="/report?subject=%2fd%2f`+e.demo.PlotGLN+`"`, "GS1 Digital Link: <code>"+testBase+"/414/"+e.demo.PlotGLN)
 	wantNotContains(t, r.Body, `id="unknown-extension"`, "EATIEU-A", "<script")
 
 	// The roaster's factory: its lot, no certificates, and not its street address.
 	r = do(t, e.app, "GET", "/d/"+e.demo.FactoryGLN+"?lang=en")
 	wantStatus(t, r, 200)
-	wantContains(t, r.Body, `<html lang="en">`, "Processing site", "Xưởng rang xay Ban Mê", registry.DemoRoastedLot, "Ban Me roasted ground Robusta 500 g",
+	wantContains(t, r.Body, `<html lang="en">`, "Processing site", "Xưởng rang xay Ban Mê", demodata.RoastedLot, "Ban Me roasted ground Robusta 500 g",
 		"No certificates.")
 	wantNotContains(t, r.Body, "Lê Duẩn", "BANME-RX", `id="origin"`, `id="deforestation"`)
 
@@ -50,14 +51,14 @@ func TestPlacePage(t *testing.T) {
 	}
 	r.json(t, &p)
 	if p.GLN != e.demo.PlotGLN || p.Kind != registry.FacilityFarmPlot || len(p.Certificates) != 2 || len(p.Lots) != 1 ||
-		p.Lots[0].LotCode != registry.DemoGreenLot || p.Plot == nil || p.Plot.AreaHa < 5 {
+		p.Lots[0].LotCode != demodata.GreenLot || p.Plot == nil || p.Plot.AreaHa < 5 {
 		t.Fatalf("place JSON %+v", p)
 	}
 
 	// Bad and unknown GLNs.
 	wantStatus(t, do(t, e.app, "GET", "/d/"+e.demo.PlotGLN[:12]+"0"), 400)
 	wantStatus(t, do(t, e.app, "GET", "/d/12345"), 400)
-	r = do(t, e.app, "GET", "/d/"+registry.DemoGTIN("893850000199"))
+	r = do(t, e.app, "GET", "/d/"+demodata.GTIN("893850000199"))
 	wantStatus(t, r, 404)
 	wantContains(t, r.Body, `id="unknown-code"`, "GLN")
 }
@@ -84,7 +85,7 @@ func TestPlacePageFollowsChanges(t *testing.T) {
 	e.lk.InvalidateAll()
 	r := do(t, e.app, "GET", "/d/"+e.demo.PlotGLN)
 	wantStatus(t, r, 200)
-	wantContains(t, r.Body, `data-status="suspended"`, "Kiểm tra đột xuất", registry.DemoGreenLot)
+	wantContains(t, r.Body, `data-status="suspended"`, "Kiểm tra đột xuất", demodata.GreenLot)
 	wantNotContains(t, r.Body, "DRAFT-01")
 }
 

@@ -9,13 +9,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 func TestQRImages(t *testing.T) {
 	e := newEnv(t, demoNow)
 	g := e.roastedGTIN()
-	r := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+registry.DemoRoastedLot+".png?size=300&ec=H&qz=2")
+	r := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+demodata.RoastedLot+".png?size=300&ec=H&qz=2")
 	wantStatus(t, r, 200)
 	if r.Header.Get("Content-Type") != "image/png" || !strings.Contains(r.Header.Get("Cache-Control"), "public") || r.Header.Get("ETag") == "" {
 		t.Fatalf("headers %v", r.Header)
@@ -32,7 +32,7 @@ func TestQRImages(t *testing.T) {
 	if c, _, _, _ := img.At(0, 0).RGBA(); c != 0xffff {
 		t.Error("quiet zone not white")
 	}
-	r2 := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+registry.DemoRoastedLot+".png?size=300&ec=H&qz=0")
+	r2 := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+demodata.RoastedLot+".png?size=300&ec=H&qz=0")
 	img2, _ := png.Decode(strings.NewReader(r2.Body))
 	if c, _, _, _ := img2.At(0, 0).RGBA(); c != 0 {
 		t.Error("without a quiet zone the corner is the black finder pattern")
@@ -41,7 +41,7 @@ func TestQRImages(t *testing.T) {
 		t.Error("different options, same ETag")
 	}
 	// Conditional request.
-	nm := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+registry.DemoRoastedLot+".png?size=300&ec=H&qz=2", "If-None-Match", r.Header.Get("ETag"))
+	nm := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+demodata.RoastedLot+".png?size=300&ec=H&qz=2", "If-None-Match", r.Header.Get("ETag"))
 	wantStatus(t, nm, 304)
 
 	s := do(t, e.app, "GET", "/qr/01/"+g+"?format=svg")
@@ -65,7 +65,7 @@ func TestQRImages(t *testing.T) {
 		t.Errorf("PNG %d px for %d modules at size 64, want %d", bi.Bounds().Dx(), modules, want)
 	}
 	// Without a size, a PNG is big enough to print: 512 px or more.
-	def := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+registry.DemoRoastedLot+".png")
+	def := do(t, e.app, "GET", "/qr/01/"+g+"/10/"+demodata.RoastedLot+".png")
 	di, err := png.Decode(bytes.NewReader([]byte(def.Body)))
 	if err != nil || di.Bounds().Dx() < 512 || di.Bounds().Dy() != di.Bounds().Dx() {
 		t.Errorf("default PNG: %v %v, want a square of 512 px or more", err, di)

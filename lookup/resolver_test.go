@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // TestResolverConformance checks each SHALL of the GS1-Conformant Resolver
@@ -17,7 +18,7 @@ func TestResolverConformance(t *testing.T) {
 	e := newEnv(t, demoNow)
 	g := e.roastedGTIN()
 	lot := e.lotPath()
-	page := testBase + "/v/" + g + "/" + registry.DemoRoastedLot
+	page := testBase + "/v/" + g + "/" + demodata.RoastedLot
 	linkset := `<` + testBase + lot + `?linkType=linkset>; rel="linkset"; type="application/linkset+json"`
 	plot, factory := "/414/"+e.demo.PlotGLN, "/414/"+e.demo.FactoryGLN
 	plotPage := testBase + "/d/" + e.demo.PlotGLN
@@ -57,7 +58,7 @@ func TestResolverConformance(t *testing.T) {
 		{"linkset by Accept", "GET", lot, []string{"Accept", "application/linkset+json"}, 200, "", `"anchor"`},
 		{"OPTIONS", "OPTIONS", lot, nil, 204, "", ""},
 		{"bad check digit", "GET", "/01/" + g[:13] + string('0'+(g[13]-'0'+1)%10), nil, 400, "", "check digit"},
-		{"qualifiers out of order", "GET", "/01/" + g + "/21/1/10/" + registry.DemoRoastedLot, nil, 400, "", "22, 10, 21"},
+		{"qualifiers out of order", "GET", "/01/" + g + "/21/1/10/" + demodata.RoastedLot, nil, 400, "", "22, 10, 21"},
 		{"lot with a character outside set 82", "GET", "/01/" + g + "/10/AB%20C", nil, 400, "", "AI 10"},
 		{"lot too long", "GET", "/01/" + g + "/10/" + strings.Repeat("A", 21), nil, 400, "", "AI 10"},
 		{"GTIN with letters", "GET", "/01/0893850000002X", nil, 400, "", "AI 01"},
@@ -86,7 +87,7 @@ func TestResolverConformance(t *testing.T) {
 		{"GLN linkset", "GET", plot + "?linkType=linkset", nil, 200, "", `"anchor":"` + testBase + plot + `"`},
 		{"GLN linkset by Accept", "GET", plot, []string{"Accept", "application/linkset+json"}, 200, "", `voc/locationInfo"`},
 		{"GLN OPTIONS", "OPTIONS", plot, nil, 204, "", ""},
-		{"unknown GLN", "GET", "/414/" + registry.DemoGTIN("893850000199"), nil, 404, "", "GLN"},
+		{"unknown GLN", "GET", "/414/" + demodata.GTIN("893850000199"), nil, 404, "", "GLN"},
 		{"GLN bad check digit", "GET", plot[:len(plot)-1] + string('0'+(plot[len(plot)-1]-'0'+1)%10), nil, 400, "", "check digit"},
 		{"GLN too short", "GET", "/414/893850000", nil, 400, "", "AI 414"},
 		{"GLN followed by a lot", "GET", plot + "/10/LOT1", nil, 400, "", "key qualifier"},
@@ -146,7 +147,7 @@ func TestResolverConformance(t *testing.T) {
 	}
 }
 
-func unknownGTIN() string { return registry.DemoGTIN("893850000099") }
+func unknownGTIN() string { return demodata.GTIN("893850000099") }
 
 func TestResolverErrorIsJSONWhenAsked(t *testing.T) {
 	e := newEnv(t, demoNow)
@@ -211,7 +212,7 @@ func TestLinksetShape(t *testing.T) {
 		t.Errorf("anchor %v, want the uncompressed URI %s", ctx["anchor"], testBase+e.lotPath())
 	}
 	// Exactly one default link; its language variants under defaultLinkMulti.
-	if d := targets(t, ctx, "defaultLink"); len(d) != 1 || d[0].Href != testBase+"/v/"+g+"/"+registry.DemoRoastedLot {
+	if d := targets(t, ctx, "defaultLink"); len(d) != 1 || d[0].Href != testBase+"/v/"+g+"/"+demodata.RoastedLot {
 		t.Errorf("defaultLink %+v, want exactly one, the Vietnamese page", d)
 	}
 	for _, rel := range []string{"pip", "verificationService", "traceability", "recallStatus", "defaultLinkMulti"} {
@@ -262,7 +263,7 @@ func TestResolverSerials(t *testing.T) {
 		t.Fatalf("IssueSerials = %d %v, %v", first, codes, err)
 	}
 	e.lk.InvalidateAll()
-	page := testBase + "/v/" + e.roastedGTIN() + "/" + registry.DemoRoastedLot
+	page := testBase + "/v/" + e.roastedGTIN() + "/" + demodata.RoastedLot
 	// Every well-formed serial resolves to its lot's page (walk-up); the page
 	// says when the serial was never issued.
 	for serial, issued := range map[string]bool{codes[0]: true, codes[2]: true, "1": false, "3": false, "4": false,
@@ -272,7 +273,7 @@ func TestResolverSerials(t *testing.T) {
 			t.Errorf("serial %q: status %d, Location %q", serial, r.Status, r.Header.Get("Location"))
 			continue
 		}
-		h := do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/"+registry.DemoRoastedLot+"/"+serial)
+		h := do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/"+demodata.RoastedLot+"/"+serial)
 		if warned := strings.Contains(h.Body, `id="never-issued"`); h.Status != 200 || warned == issued {
 			t.Errorf("serial %q page: status %d, never-issued warning %v", serial, h.Status, warned)
 		}

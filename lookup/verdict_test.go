@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 type verdictJSON struct {
@@ -123,7 +124,7 @@ func TestVerdict(t *testing.T) {
 	}
 	e.lk.InvalidateAll()
 	level, lines, texts = verdictAt(t, e.app, "/v/"+e.roastedGTIN()+"/PK2026-01")
-	if level != "bad" || lines["recall"] != "bad" || !strings.Contains(texts["recall"], registry.DemoGreenLot) {
+	if level != "bad" || lines["recall"] != "bad" || !strings.Contains(texts["recall"], demodata.GreenLot) {
 		t.Errorf("recalled input: %s %v %v", level, lines, texts)
 	}
 	r = do(t, e.app, "GET", "/v/"+e.roastedGTIN()+"/PK2026-01")

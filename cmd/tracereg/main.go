@@ -27,6 +27,7 @@ import (
 	"github.com/tracereg/tracereg/registry/api"
 	"github.com/tracereg/tracereg/registry/bulk"
 	"github.com/tracereg/tracereg/registry/credential"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/minio"
 	"github.com/tracereg/tracereg/registry/records"
@@ -412,7 +413,7 @@ func (m *Main) resetDemo() func(ctx context.Context) error {
 		return nil
 	}
 	return func(ctx context.Context) error {
-		_, err := registry.SeedDemo(ctx, m.Store, m.Documents)
+		_, err := demodata.Seed(ctx, m.Store, m.Documents)
 		return err
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/minio"
 )
 
@@ -211,7 +212,7 @@ func openStores(t *testing.T, getenv func(string) string) *Main {
 func checkDemo(t *testing.T, m *Main) string {
 	t.Helper()
 	ctx := context.Background()
-	coop, err := m.Store.FindEnterpriseByTaxCode(ctx, registry.DemoCoopTaxCode)
+	coop, err := m.Store.FindEnterpriseByTaxCode(ctx, demodata.CoopTaxCode)
 	if err != nil {
 		t.Fatalf("demo cooperative: %v", err)
 	}
@@ -219,11 +220,11 @@ func checkDemo(t *testing.T, m *Main) string {
 	if err != nil || len(plots) != 2 {
 		t.Fatalf("demo plots: %d, %v", len(plots), err)
 	}
-	roaster, err := m.Store.FindEnterpriseByTaxCode(ctx, registry.DemoRoasterTaxCode)
+	roaster, err := m.Store.FindEnterpriseByTaxCode(ctx, demodata.RoasterTaxCode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	batches, _, err := m.Store.ListBatches(ctx, registry.BatchFilter{EnterpriseID: roaster.ID, LotCode: registry.DemoRoastedLot})
+	batches, _, err := m.Store.ListBatches(ctx, registry.BatchFilter{EnterpriseID: roaster.ID, LotCode: demodata.RoastedLot})
 	if err != nil || len(batches) != 1 {
 		t.Fatalf("demo roasted lot: %d, %v", len(batches), err)
 	}
@@ -233,7 +234,7 @@ func checkDemo(t *testing.T, m *Main) string {
 	}
 	anns, _, err := m.Store.ListAnnouncements(ctx, registry.AnnouncementFilter{EnterpriseID: roaster.ID})
 	// A store seeded by an earlier version keeps the number it had.
-	if err != nil || len(anns) != 1 || anns[0].ReceiptNumber != registry.DemoReceiptNumber && anns[0].ReceiptNumber != registry.DemoLegacyReceiptNumber ||
+	if err != nil || len(anns) != 1 || anns[0].ReceiptNumber != demodata.ReceiptNumber && anns[0].ReceiptNumber != demodata.LegacyReceiptNumber ||
 		!anns[0].MayCarryCRMark() {
 		t.Fatalf("demo announcement: %+v, %v", anns, err)
 	}

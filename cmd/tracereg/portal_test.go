@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/gs1"
 	"github.com/tracereg/tracereg/registry/portal"
 )
@@ -40,7 +40,7 @@ func TestExportPortalCommand(t *testing.T) {
 	if err := run(ctx, []string{"seed", "--demo"}, getenv, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	roastedGTIN, _ := gs1.GTIN14(registry.DemoGTIN("893850000002"))
+	roastedGTIN, _ := gs1.GTIN14(demodata.GTIN("893850000002"))
 
 	file := filepath.Join(dir, "portal.ndjson")
 	var out bytes.Buffer
@@ -62,21 +62,21 @@ func TestExportPortalCommand(t *testing.T) {
 	if len(recs) != 2 || len(codes) != 2 {
 		t.Fatalf("lots %v", codes)
 	}
-	rb := codes[registry.DemoRoastedLot]
-	if rb.Lot.DigitalLink != "https://truyxuat.example.vn/01/"+roastedGTIN+"/10/"+registry.DemoRoastedLot || rb.Unit.TaxCode != registry.DemoRoasterTaxCode ||
-		len(rb.Announcements) != 1 || rb.Announcements[0].ReceiptNumber != registry.DemoReceiptNumber {
+	rb := codes[demodata.RoastedLot]
+	if rb.Lot.DigitalLink != "https://truyxuat.example.vn/01/"+roastedGTIN+"/10/"+demodata.RoastedLot || rb.Unit.TaxCode != demodata.RoasterTaxCode ||
+		len(rb.Announcements) != 1 || rb.Announcements[0].ReceiptNumber != demodata.ReceiptNumber {
 		t.Errorf("roasted lot %+v", rb)
 	}
-	if g := codes[registry.DemoGreenLot]; len(g.Stages) != 4 || g.Stages[0].Time != "2025-11-20T07:30:00+07:00" || len(g.Certificates) != 2 {
+	if g := codes[demodata.GreenLot]; len(g.Stages) != 4 || g.Stages[0].Time != "2025-11-20T07:30:00+07:00" || len(g.Certificates) != 2 {
 		t.Errorf("green lot stages %+v certificates %+v", g.Stages, g.Certificates)
 	}
 
 	// Flags after FILE or before it; FILE - is standard output.
 	out.Reset()
-	if err := run(ctx, []string{"export-portal", "--enterprise", registry.DemoCoopTaxCode, "-"}, getenv, &out, io.Discard); err != nil {
+	if err := run(ctx, []string{"export-portal", "--enterprise", demodata.CoopTaxCode, "-"}, getenv, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if recs := portalLines(t, out.Bytes()); len(recs) != 1 || recs[0].Lot.LotCode != registry.DemoGreenLot {
+	if recs := portalLines(t, out.Bytes()); len(recs) != 1 || recs[0].Lot.LotCode != demodata.GreenLot {
 		t.Errorf("--enterprise: %+v", recs)
 	}
 	out.Reset()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // BenchmarkScale grows one served registry (the binary's own `serve`, on the
@@ -220,7 +221,7 @@ func (g *grower) addEnterprise() (events int) {
 			"geometry": json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[108.%06d,12.%06d]}`, (i*7+p)%1000000, (i*3+p)%1000000))}, &f)
 		plots = append(plots, f.ID)
 	}
-	gtin := registry.DemoGTIN(fmt.Sprintf("8938%08d", i))
+	gtin := demodata.GTIN(fmt.Sprintf("8938%08d", i))
 	var product registry.Product
 	g.post("/api/v1/products", map[string]any{"enterprise_id": ent.ID, "name_vi": fmt.Sprintf("Cà phê nhân Robusta %d", i), "category": "coffee",
 		"gtin": gtin, "unit": "kg"}, &product)

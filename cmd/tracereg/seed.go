@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // seedDemo loads the demo data set; refused in production.
@@ -15,7 +16,7 @@ func (m *Main) seedDemo(ctx context.Context, stdout io.Writer) error {
 	if m.Config.Env == "production" {
 		return errors.New("seed --demo: demo data is refused when TRACEREG_ENV=production")
 	}
-	res, err := registry.SeedDemo(ctx, m.Store, m.Documents)
+	res, err := demodata.Seed(ctx, m.Store, m.Documents)
 	if err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func (m *Main) seedDemo(ctx context.Context, stdout io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "demo data loaded: %d records\n", res.Created)
 	}
-	fmt.Fprintf(stdout, "demo roasted lot: %s/01/%s/10/%s\n", m.Config.PublicBaseURL, res.RoastedGTIN, registry.DemoRoastedLot)
+	fmt.Fprintf(stdout, "demo roasted lot: %s/01/%s/10/%s\n", m.Config.PublicBaseURL, res.RoastedGTIN, demodata.RoastedLot)
 	return m.seedDemoUsers(ctx, res, stdout)
 }
 
@@ -38,8 +39,8 @@ var demoUsers = []struct{ username, name, role string }{
 
 // seedDemoUsers creates the demo accounts that are missing, all with one
 // generated password printed once (to the terminal, never to the log).
-func (m *Main) seedDemoUsers(ctx context.Context, res registry.DemoResult, stdout io.Writer) error {
-	body, err := m.Store.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
+func (m *Main) seedDemoUsers(ctx context.Context, res demodata.Result, stdout io.Writer) error {
+	body, err := m.Store.FindCertificationBodyByCode(ctx, demodata.BodyCode)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/server"
 )
 
@@ -103,9 +103,9 @@ func TestEveryPageFamilySendsAPolicy(t *testing.T) {
 	port := strconv.Itoa(freePort(t))
 	s := startServer(t, env("TRACEREG_DATA", data, "PORT", port, "TRACEREG_ADMIN_PASSWORD", "correct-horse-battery"), "--demo")
 	defer s.stop(t)
-	gtin := registry.DemoGTIN("893850000002")
+	gtin := demodata.GTIN("893850000002")
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, path := range []string{"/v/" + gtin, "/v/" + gtin + "/" + registry.DemoRoastedLot, "/01/" + gtin + "/10/" + registry.DemoRoastedLot,
+	for _, path := range []string{"/v/" + gtin, "/v/" + gtin + "/" + demodata.RoastedLot, "/01/" + gtin + "/10/" + demodata.RoastedLot,
 		"/c", "/report", "/thong-ke", "/api/docs", "/login", "/labels/AAAAAAAA", "/l/ZZZZZZZZ", "/no-such-page"} {
 		res, err := c.Get(s.url + path)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/gs1"
 	"github.com/tracereg/tracereg/registry/portal"
 )
@@ -27,9 +28,9 @@ const (
 // portalDemo loads the demo data set into e, adds users for its two
 // enterprises, a draft lot of the cooperative's product and an event of the
 // green lot declared an error: what the export must leave out.
-func portalDemo(t *testing.T, e *env) (registry.DemoResult, *registry.Batch) {
+func portalDemo(t *testing.T, e *env) (demodata.Result, *registry.Batch) {
 	t.Helper()
-	res, err := registry.SeedDemo(e.ctx(), e.db, e.api.docs)
+	res, err := demodata.Seed(e.ctx(), e.db, e.api.docs)
 	must(t, err)
 	for name, id := range map[string]string{asDemoCoop: res.CoopID, asDemoRoaster: res.RoasterID} {
 		u := &registry.User{Username: fmt.Sprintf("%s-%d", name, uniq()), DisplayName: name, Role: registry.RoleEnterprise, EnterpriseID: id,
@@ -87,28 +88,28 @@ func stageOf(r *portal.Record, step string) *portal.Stage {
 func TestPortalExportOfTheDemo(t *testing.T) {
 	e := newEnv(t)
 	res, draft := portalDemo(t, e)
-	greenGTIN, _ := gs1.GTIN14(registry.DemoGTIN("893850000001"))
+	greenGTIN, _ := gs1.GTIN14(demodata.GTIN("893850000001"))
 
-	p := portalGet(t, e, asAdmin, "?enterprise="+registry.DemoCoopTaxCode)
+	p := portalGet(t, e, asAdmin, "?enterprise="+demodata.CoopTaxCode)
 	if len(p.Items) != 1 || p.NextCursor != "" {
 		t.Fatalf("the cooperative has one public lot (its draft %s is left out), got %d, next %q", draft.LotCode, len(p.Items), p.NextCursor)
 	}
-	g := byLot(p.Items, registry.DemoGreenLot)
+	g := byLot(p.Items, demodata.GreenLot)
 	if g == nil {
-		t.Fatalf("no record of %s", registry.DemoGreenLot)
+		t.Fatalf("no record of %s", demodata.GreenLot)
 	}
 	if g.Product.GTIN != greenGTIN || g.Product.NameVI != "Cà phê nhân Robusta Ea Tiêu" || g.Product.Category != "coffee" ||
 		!strings.HasSuffix(g.Product.DigitalLink, "/01/"+greenGTIN) {
 		t.Errorf("product: %+v", g.Product)
 	}
-	if g.Unit.TaxCode != registry.DemoCoopTaxCode || !strings.HasPrefix(g.Unit.NameVI, "Hợp tác xã Cà phê Bền vững Ea Tiêu") ||
+	if g.Unit.TaxCode != demodata.CoopTaxCode || !strings.HasPrefix(g.Unit.NameVI, "Hợp tác xã Cà phê Bền vững Ea Tiêu") ||
 		g.Unit.Address != "Thôn 3, xã Ea Tiêu, Đắk Lắk" || g.Unit.District != "Cư Kuin" || g.Unit.Province != "Đắk Lắk" {
 		t.Errorf("unit: %+v", g.Unit)
 	}
 	l := g.Lot
 	if l.Status != registry.BatchPublished || l.Recalled || l.Quantity != 12000 || l.UnitCode != "kg" || l.UnitVI != "kg" ||
 		l.HarvestedOn != "2025-11-20" || l.ProducedOn != "2025-12-15" || l.DDSRef != "EUDR-DEMO-25VN000117" ||
-		!strings.HasSuffix(l.DigitalLink, "/01/"+greenGTIN+"/10/"+registry.DemoGreenLot) || !strings.Contains(l.PageURL, "/l/") {
+		!strings.HasSuffix(l.DigitalLink, "/01/"+greenGTIN+"/10/"+demodata.GreenLot) || !strings.Contains(l.PageURL, "/l/") {
 		t.Errorf("lot: %+v", l)
 	}
 	if l.Place == nil || l.Place.Name != "Xưởng sơ chế HTX Ea Tiêu" || len(l.SourcePlots) != 2 || l.SourcePlots[0].GLN != res.PlotGLN ||
@@ -129,25 +130,25 @@ func TestPortalExportOfTheDemo(t *testing.T) {
 	}
 	h := stageOf(g, "harvesting")
 	if h.Time != "2025-11-20T07:30:00+07:00" || h.Place == nil || h.Place.Name != "Vườn cà phê Ea Tiêu A (5,5 ha)" || h.Place.GLN != res.PlotGLN ||
-		h.RecordedBy != registry.DemoCoopTaxCode || h.Role != "lot" || h.Quantity != 15000 {
+		h.RecordedBy != demodata.CoopTaxCode || h.Role != "lot" || h.Quantity != 15000 {
 		t.Errorf("harvesting: %+v %+v", h, h.Place)
 	}
-	if s := stageOf(g, "shipping"); s.Time != "2026-01-05T09:00:00+07:00" || s.Counterparty != registry.DemoRoasterTaxCode || s.Place.Name != "Xưởng sơ chế HTX Ea Tiêu" {
+	if s := stageOf(g, "shipping"); s.Time != "2026-01-05T09:00:00+07:00" || s.Counterparty != demodata.RoasterTaxCode || s.Place.Name != "Xưởng sơ chế HTX Ea Tiêu" {
 		t.Errorf("shipping: %+v", s)
 	}
 	// One step forward: the roaster's roasting consumed it, at the roaster's
 	// factory, shown as its public page shows it (no address).
 	r := stageOf(g, "roasting")
-	if r.Role != "input" || r.RecordedBy != registry.DemoRoasterTaxCode || r.Place == nil || r.Place.GLN != res.FactoryGLN || r.Place.Address != "" ||
-		len(r.Outputs) != 1 || r.Outputs[0].LotCode != registry.DemoRoastedLot || r.Outputs[0].GTIN != res.RoastedGTIN ||
-		r.Outputs[0].TaxCode != registry.DemoRoasterTaxCode {
+	if r.Role != "input" || r.RecordedBy != demodata.RoasterTaxCode || r.Place == nil || r.Place.GLN != res.FactoryGLN || r.Place.Address != "" ||
+		len(r.Outputs) != 1 || r.Outputs[0].LotCode != demodata.RoastedLot || r.Outputs[0].GTIN != res.RoastedGTIN ||
+		r.Outputs[0].TaxCode != demodata.RoasterTaxCode {
 		t.Errorf("roasting: %+v %+v", r, r.Place)
 	}
 
 	var certs []string
 	for _, c := range g.Certificates {
 		certs = append(certs, c.Scheme+" "+c.Number+" "+c.Status)
-		if c.Body != "Tổ chức Chứng nhận Tây Nguyên (dữ liệu mẫu)" || c.BodyCode != registry.DemoBodyCode || !strings.HasSuffix(c.VerifyURL, "/c/"+c.Number) {
+		if c.Body != "Tổ chức Chứng nhận Tây Nguyên (dữ liệu mẫu)" || c.BodyCode != demodata.BodyCode || !strings.HasSuffix(c.VerifyURL, "/c/"+c.Number) {
 			t.Errorf("certificate body: %+v", c)
 		}
 	}
@@ -164,7 +165,7 @@ func TestPortalExportOfTheDemo(t *testing.T) {
 
 	// The roasted lot: one step back, and the hợp quy announcement with its receipt.
 	p = portalGet(t, e, asAdmin, "?enterprise="+res.RoasterID)
-	rb := byLot(p.Items, registry.DemoRoastedLot)
+	rb := byLot(p.Items, demodata.RoastedLot)
 	if len(p.Items) != 1 || rb == nil {
 		t.Fatalf("roaster's lots: %+v", p.Items)
 	}
@@ -172,12 +173,12 @@ func TestPortalExportOfTheDemo(t *testing.T) {
 		t.Errorf("roasted lot: %+v %+v", rb.Product, rb.Lot)
 	}
 	if len(rb.Stages) != 1 || rb.Stages[0].Role != "output" || rb.Stages[0].Time != "2026-01-10T10:00:00+07:00" ||
-		len(rb.Stages[0].Inputs) != 1 || rb.Stages[0].Inputs[0].LotCode != registry.DemoGreenLot || rb.Stages[0].Inputs[0].TaxCode != registry.DemoCoopTaxCode ||
+		len(rb.Stages[0].Inputs) != 1 || rb.Stages[0].Inputs[0].LotCode != demodata.GreenLot || rb.Stages[0].Inputs[0].TaxCode != demodata.CoopTaxCode ||
 		rb.Stages[0].Place.Address != "Đường Lê Duẩn, Buôn Ma Thuột" {
 		t.Errorf("roasted stages: %+v", rb.Stages)
 	}
 	if len(rb.Announcements) != 1 || rb.Announcements[0].Type != registry.AnnounceRegulation || rb.Announcements[0].TypeVI != "công bố hợp quy" ||
-		rb.Announcements[0].ReceiptNumber != registry.DemoReceiptNumber || rb.Announcements[0].ReceiptDate != "2026-01-21" ||
+		rb.Announcements[0].ReceiptNumber != demodata.ReceiptNumber || rb.Announcements[0].ReceiptDate != "2026-01-21" ||
 		rb.Announcements[0].StandardCode != "QCĐP 01:2025/ĐL" || !rb.Announcements[0].CRMark {
 		t.Errorf("announcements: %+v", rb.Announcements)
 	}
@@ -198,7 +199,7 @@ func TestPortalExportOfTheDemo(t *testing.T) {
 		body: recallRequest{Reason: "Nghi nhiễm nấm mốc", On: "2026-03-01"}, header: map[string]string{"If-Match": tag}}); rr.status != 200 {
 		t.Fatalf("recall: %d %s", rr.status, short(rr.body))
 	}
-	p = portalGet(t, e, asAdmin, "?enterprise="+registry.DemoRoasterTaxCode)
+	p = portalGet(t, e, asAdmin, "?enterprise="+demodata.RoasterTaxCode)
 	if len(p.Items) != 1 || !p.Items[0].Lot.Recalled || p.Items[0].Lot.Status != registry.BatchRecalled || p.Items[0].Lot.Recall == nil ||
 		p.Items[0].Lot.Recall.Reason != "Nghi nhiễm nấm mốc" {
 		t.Errorf("recalled lot: %+v", p.Items)
@@ -210,7 +211,7 @@ func TestPortalExportOfTheDemo(t *testing.T) {
 func TestPortalExportTenants(t *testing.T) {
 	e := newEnv(t)
 	res, _ := portalDemo(t, e)
-	for as, tax := range map[string]string{asDemoCoop: registry.DemoCoopTaxCode, asDemoRoaster: registry.DemoRoasterTaxCode, asEnt1: e.e1.TaxCode} {
+	for as, tax := range map[string]string{asDemoCoop: demodata.CoopTaxCode, asDemoRoaster: demodata.RoasterTaxCode, asEnt1: e.e1.TaxCode} {
 		p := portalGet(t, e, as, "?limit=200")
 		if len(p.Items) == 0 {
 			t.Errorf("%s exports nothing", as)
@@ -228,7 +229,7 @@ func TestPortalExportTenants(t *testing.T) {
 	if p := portalGet(t, e, asEnt2, ""); len(p.Items) != 0 {
 		t.Errorf("enterprise 2 has no lots, got %d", len(p.Items))
 	}
-	other := e.do(request{method: "GET", path: portalPath + "?enterprise=" + registry.DemoCoopTaxCode, as: asDemoRoaster})
+	other := e.do(request{method: "GET", path: portalPath + "?enterprise=" + demodata.CoopTaxCode, as: asDemoRoaster})
 	byID := e.do(request{method: "GET", path: portalPath + "?enterprise=" + res.CoopID, as: asEnt2})
 	unknown := e.do(request{method: "GET", path: portalPath + "?enterprise=6999999999", as: asDemoRoaster})
 	for name, r := range map[string]response{"another's tax code": other, "another's ID": byID, "unknown": unknown} {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
 )
@@ -16,11 +17,11 @@ func TestFindAnnouncementsByReceipt(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := registry.SeedDemo(ctx, db, docs); err != nil {
+	if _, err := demodata.Seed(ctx, db, docs); err != nil {
 		t.Fatal(err)
 	}
-	anns, err := db.FindAnnouncementsByReceipt(ctx, " "+registry.DemoReceiptNumber+" ")
-	if err != nil || len(anns) != 1 || anns[0].ReceiptNumber != registry.DemoReceiptNumber || anns[0].StandardCode != "QCĐP 01:2025/ĐL" {
+	anns, err := db.FindAnnouncementsByReceipt(ctx, " "+demodata.ReceiptNumber+" ")
+	if err != nil || len(anns) != 1 || anns[0].ReceiptNumber != demodata.ReceiptNumber || anns[0].StandardCode != "QCĐP 01:2025/ĐL" {
 		t.Fatalf("by receipt: %v %+v", err, anns)
 	}
 	// A dossier without a receipt has an internal key that is not a number.

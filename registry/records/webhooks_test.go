@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 )
 
-func seedDemo(t *testing.T, db *records.DB) registry.DemoResult {
+func seedDemo(t *testing.T, db *records.DB) demodata.Result {
 	t.Helper()
 	docs, err := disk.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := registry.SeedDemo(context.Background(), db, docs)
+	res, err := demodata.Seed(context.Background(), db, docs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/web"
 )
@@ -136,7 +137,7 @@ func TestAdminEnterprises(t *testing.T) {
 	admWantFieldError(t, "no district", res.body, "district", "phải là một trong")
 	wantContains(t, "typed values kept", res.body, `value="12345"`, `value="HTX Cà phê Ea Kly"`, `value="Thôn 3, xã Ea Kly"`,
 		`<option value="cooperative" selected>`)
-	res = c.post("/w/admin/enterprises", admEnterpriseValues(registry.DemoCoopTaxCode, "Trùng mã số thuế"))
+	res = c.post("/w/admin/enterprises", admEnterpriseValues(demodata.CoopTaxCode, "Trùng mã số thuế"))
 	wantStatus(t, "taken tax code", res, http.StatusUnprocessableEntity)
 	admWantFieldError(t, "taken tax code", res.body, "tax_code", "Mã số thuế này đã được đăng ký")
 	if n := e.admCountEnterprises(t); n != before {
@@ -161,10 +162,10 @@ func TestAdminEnterprises(t *testing.T) {
 	list := c.get("/w/admin/enterprises?q=" + url.QueryEscape("ea kly"))
 	wantStatus(t, "search by name", list, http.StatusOK)
 	wantContains(t, "search by name", list.body, "6001700333")
-	if strings.Contains(list.body, registry.DemoCoopTaxCode) {
+	if strings.Contains(list.body, demodata.CoopTaxCode) {
 		t.Error("name search lists the demo cooperative")
 	}
-	wantContains(t, "search by tax code", c.get("/w/admin/enterprises?q="+registry.DemoRoasterTaxCode).body, registry.DemoRoasterTaxCode)
+	wantContains(t, "search by tax code", c.get("/w/admin/enterprises?q="+demodata.RoasterTaxCode).body, demodata.RoasterTaxCode)
 	byDistrict := c.get("/w/admin/enterprises?district=" + url.QueryEscape("Krông Pắc"))
 	wantContains(t, "by district", byDistrict.body, "6001700333")
 
@@ -196,9 +197,9 @@ func TestAdminUsersCreateWithBindings(t *testing.T) {
 	// new-account form with the binding filled in.
 	page := c.get("/w/admin/enterprises/" + e.demo.CoopID)
 	wantContains(t, "enterprise's accounts", page.body, `id="people"`, ">coop</a>",
-		"/w/admin/users/new?role=enterprise&amp;enterprise="+registry.DemoCoopTaxCode)
-	prefilled := c.get("/w/admin/users/new?role=enterprise&enterprise=" + registry.DemoCoopTaxCode)
-	wantContains(t, "prefilled", prefilled.body, `value="`+registry.DemoCoopTaxCode+`"`, `<option value="enterprise" selected>`)
+		"/w/admin/users/new?role=enterprise&amp;enterprise="+demodata.CoopTaxCode)
+	prefilled := c.get("/w/admin/users/new?role=enterprise&enterprise=" + demodata.CoopTaxCode)
+	wantContains(t, "prefilled", prefilled.body, `value="`+demodata.CoopTaxCode+`"`, `<option value="enterprise" selected>`)
 	wantContains(t, "body's accounts", c.get("/w/admin/bodies/"+e.body.ID).body, ">certifier</a>")
 	before := e.admCountUsers(t)
 	cases := []struct {
@@ -230,7 +231,7 @@ func TestAdminUsersCreateWithBindings(t *testing.T) {
 
 	// A generated password, shown once; it signs in.
 	res := c.post("/w/admin/users", url.Values{"username": {"htx.eakly"}, "display_name": {"Nguyễn Thị Hoa"}, "role": {"enterprise"},
-		"enterprise": {registry.DemoCoopTaxCode}})
+		"enterprise": {demodata.CoopTaxCode}})
 	wantStatus(t, "create enterprise user", res, http.StatusOK)
 	m := admPasswordPattern.FindStringSubmatch(res.body)
 	if m == nil {
@@ -283,7 +284,7 @@ func TestAdminUsersCreateWithBindings(t *testing.T) {
 	res = c.post("/w/admin/users/"+cert.ID, form)
 	wantStatus(t, "enterprise role without enterprise", res, http.StatusUnprocessableEntity)
 	admWantFieldError(t, "edit", res.body, "enterprise", "phải gắn với một doanh nghiệp")
-	form.Set("enterprise", registry.DemoRoasterTaxCode)
+	form.Set("enterprise", demodata.RoasterTaxCode)
 	res = c.post("/w/admin/users/"+cert.ID, form)
 	wantStatus(t, "edit role", res, http.StatusSeeOther)
 	if got, _ := e.db.FindUser(t.Context(), cert.ID); got.Role != registry.RoleEnterprise || got.EnterpriseID != e.demo.RoasterID || got.BodyID != "" {
@@ -371,7 +372,7 @@ func TestAdminBodies(t *testing.T) {
 	admWantFieldError(t, "no name", res.body, "name", "là bắt buộc")
 	admWantFieldError(t, "bad date", res.body, "accredited_until", "YYYY-MM-DD")
 	wantContains(t, "values kept", res.body, `value="QUACERT"`, `value="VietGAP" checked`, `value="HACCP" checked`)
-	res = c.post("/w/admin/bodies", url.Values{"code": {registry.DemoBodyCode}, "name": {"Trùng mã"}})
+	res = c.post("/w/admin/bodies", url.Values{"code": {demodata.BodyCode}, "name": {"Trùng mã"}})
 	wantStatus(t, "taken code", res, http.StatusUnprocessableEntity)
 	admWantFieldError(t, "taken code", res.body, "code", "Đã có tổ chức chứng nhận mang mã này")
 	if n := e.admCountBodies(t); n != before {
@@ -582,7 +583,7 @@ func TestAdminDemoReset(t *testing.T) {
 	if _, err := web.New(app, web.Config{Store: e.db, Documents: e.docs, Clock: e.clock, Logger: log,
 		ResetDemo: func(ctx context.Context) error {
 			calls.Add(1)
-			_, err := registry.SeedDemo(ctx, e.db, e.docs)
+			_, err := demodata.Seed(ctx, e.db, e.docs)
 			return err
 		}}); err != nil {
 		t.Fatal(err)

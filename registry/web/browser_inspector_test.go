@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // TestBrowserInspectorIssuesNotice: a dossier submitted by the cooperative
@@ -56,7 +57,7 @@ func TestBrowserInspectorRecallsUpstream(t *testing.T) {
 	b.run("find the green lot",
 		chromedp.Navigate(b.base+"/w/recall"),
 		chromedp.WaitVisible(chromedp.ID("rcl-lot")),
-		chromedp.SendKeys(chromedp.ID("rcl-lot"), registry.DemoGreenLot),
+		chromedp.SendKeys(chromedp.ID("rcl-lot"), demodata.GreenLot),
 		chromedp.Submit(chromedp.ID("rcl-find-form")),
 		chromedp.WaitVisible(chromedp.ID("rcl-form")),
 	)
@@ -66,7 +67,7 @@ func TestBrowserInspectorRecallsUpstream(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("rcl-confirm-form")),
 		chromedp.WaitVisible(chromedp.ID("rcl-down-"+roasted.ID)),
 	)
-	if row := b.text("#rcl-down-" + roasted.ID); !strings.Contains(row, registry.DemoRoastedLot) {
+	if row := b.text("#rcl-down-" + roasted.ID); !strings.Contains(row, demodata.RoastedLot) {
 		t.Errorf("downstream row %q", row)
 	}
 	b.shot("inspector-recall-confirm")
@@ -79,7 +80,7 @@ func TestBrowserInspectorRecallsUpstream(t *testing.T) {
 		chromedp.Navigate(b.base+"/l/"+roasted.ShortCode),
 		chromedp.WaitVisible(chromedp.CSS("section#recall")),
 	)
-	if warning := b.text("section#recall"); !strings.Contains(warning, registry.DemoGreenLot) || !strings.Contains(warning, "Phát hiện nấm mốc trong kho") {
+	if warning := b.text("section#recall"); !strings.Contains(warning, demodata.GreenLot) || !strings.Contains(warning, "Phát hiện nấm mốc trong kho") {
 		t.Errorf("recall warning %q", warning)
 	}
 	b.shot("public-lot-upstream-recalled")

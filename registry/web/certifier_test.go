@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 const demoVietGAP = "VG-DEMO-2025-0117"
@@ -61,14 +62,14 @@ func TestCertifierHomeAndList(t *testing.T) {
 
 	list := c.get("/w/certificates")
 	wantStatus(t, "list", list, http.StatusOK)
-	wantContains(t, "list", list.body, demoVietGAP, "4C-DEMO-2024-0042", registry.DemoCoopTaxCode)
+	wantContains(t, "list", list.body, demoVietGAP, "4C-DEMO-2024-0042", demodata.CoopTaxCode)
 
 	byNumber := c.get("/w/certificates?q=" + demoVietGAP)
 	wantContains(t, "by number", byNumber.body, demoVietGAP)
 	if strings.Contains(byNumber.body, "4C-DEMO-2024-0042") {
 		t.Error("search by number lists another certificate")
 	}
-	byTax := c.get("/w/certificates?q=" + registry.DemoCoopTaxCode)
+	byTax := c.get("/w/certificates?q=" + demodata.CoopTaxCode)
 	wantContains(t, "by tax code", byTax.body, demoVietGAP, "4C-DEMO-2024-0042")
 	unknown := c.get("/w/certificates?q=6009999999")
 	wantContains(t, "unknown tax code", unknown.body, `id="no-holder"`)
@@ -96,7 +97,7 @@ func issueForm(t *testing.T, e *env) url.Values {
 	if err != nil || len(sites) == 0 {
 		t.Fatalf("coop sites: %v", err)
 	}
-	return url.Values{"tax_code": {registry.DemoCoopTaxCode}, "number": {"VG-NEW-2026-0001"}, "scheme": {"VietGAP"},
+	return url.Values{"tax_code": {demodata.CoopTaxCode}, "number": {"VG-NEW-2026-0001"}, "scheme": {"VietGAP"},
 		"standard": {"TCVN 11892-1:2017"}, "scope_product_ids": {products[0].ID}, "scope_facility_ids": {sites[0].ID, sites[1].ID},
 		"scope_text": {"Trồng trọt cà phê"}, "original_issue": {"2026-03-01"}, "issued_on": {"2026-03-05"}, "expires_on": {"2029-03-04"}}
 }
@@ -104,7 +105,7 @@ func issueForm(t *testing.T, e *env) url.Values {
 func TestCertifierIssuesACertificate(t *testing.T) {
 	e := newEnv(t)
 	c := e.as(asCertifier)
-	step1 := c.get("/w/certificates/new?tax_code=" + registry.DemoCoopTaxCode)
+	step1 := c.get("/w/certificates/new?tax_code=" + demodata.CoopTaxCode)
 	wantStatus(t, "find holder", step1, http.StatusOK)
 	wantContains(t, "find holder", step1.body, "Hợp tác xã Cà phê Bền vững Ea Tiêu", `name="scope_product_ids"`, `name="scope_facility_ids"`,
 		"Vườn cà phê Ea Tiêu A", `id="issue-form"`, `enctype="multipart/form-data"`)
@@ -167,7 +168,7 @@ func TestCertifierIssueRefusesBadInput(t *testing.T) {
 		i := i
 		t.Run(tc.name, func(t *testing.T) {
 			number := fmt.Sprintf("VG-NEW-2026-%04d", i)
-			c.get("/w/certificates/new?tax_code=" + registry.DemoCoopTaxCode)
+			c.get("/w/certificates/new?tax_code=" + demodata.CoopTaxCode)
 			certsBefore, docsBefore := countRecords(t, e)
 			form := issueForm(t, e)
 			form.Set("number", number)
@@ -215,7 +216,7 @@ func TestCertifierIssueRefusesBadInput(t *testing.T) {
 func TestCertifierIssueRefusesATakenNumber(t *testing.T) {
 	e := newEnv(t)
 	c := e.as(asCertifier)
-	c.get("/w/certificates/new?tax_code=" + registry.DemoCoopTaxCode)
+	c.get("/w/certificates/new?tax_code=" + demodata.CoopTaxCode)
 	form := issueForm(t, e)
 	form.Set("number", demoVietGAP)
 	certs, docs := countRecords(t, e)
@@ -277,7 +278,7 @@ func TestCertifierSuspendsAndReinstates(t *testing.T) {
 	ins := e.as(asInspector).get("/w/certificates/" + cert.ID)
 	wantStatus(t, "inspector page", ins, http.StatusOK)
 	wantContains(t, "inspector page", ins.body, `id="cert-audit"`, "<td>Đình chỉ</td>", "<td>Khôi phục hiệu lực</td>",
-		"Đã khắc phục", registry.DemoCoopTaxCode, "Cư Kuin", "Vườn cà phê Ea Tiêu A")
+		"Đã khắc phục", demodata.CoopTaxCode, "Cư Kuin", "Vườn cà phê Ea Tiêu A")
 	if strings.Contains(ins.body, `id="cert-decide"`) {
 		t.Error("an inspector is offered the decision forms")
 	}
@@ -340,7 +341,7 @@ func TestCertifierAuthorization(t *testing.T) {
 	}
 	wantStatus(t, "another body suspends", decide(other, cert, registry.CertSuspended, "Không phải của tôi", "2026-03-10", cert.Version), http.StatusForbidden)
 
-	valid := url.Values{"tax_code": {registry.DemoCoopTaxCode}, "number": {"X-1"}, "scheme": {"VietGAP"}, "issued_on": {"2026-03-01"}, "expires_on": {"2027-03-01"}}
+	valid := url.Values{"tax_code": {demodata.CoopTaxCode}, "number": {"X-1"}, "scheme": {"VietGAP"}, "issued_on": {"2026-03-01"}, "expires_on": {"2027-03-01"}}
 	for _, tc := range []struct {
 		user, method, path string
 		status             int

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // entCounts is how many records an enterprise has, to check a refused form wrote nothing.
@@ -122,16 +123,16 @@ func TestEnterprisePagesRender(t *testing.T) {
 	}
 	r := c.get("/w/products?q=robusta")
 	wantContains(t, "product search", r.body, "Cà phê nhân Robusta Ea Tiêu")
-	r = c.get("/w/products?q=" + url.QueryEscape(registry.DemoGTIN("893850000001")))
+	r = c.get("/w/products?q=" + url.QueryEscape(demodata.GTIN("893850000001")))
 	wantContains(t, "product by GTIN", r.body, "Cà phê nhân Robusta Ea Tiêu")
 	r = c.get("/w/products?q=nothing-like-this")
 	if strings.Contains(r.body, "Cà phê nhân Robusta") {
 		t.Errorf("a search for nothing listed the product")
 	}
 	r = c.get("/w/lots?q=GC2025")
-	wantContains(t, "lot search", r.body, registry.DemoGreenLot)
+	wantContains(t, "lot search", r.body, demodata.GreenLot)
 	r = c.get("/w/lots?q=RB2026")
-	if strings.Contains(r.body, registry.DemoRoastedLot) {
+	if strings.Contains(r.body, demodata.RoastedLot) {
 		t.Errorf("the coop's lot list shows the roaster's lot")
 	}
 }
@@ -167,13 +168,13 @@ func TestEnterpriseHomeShowsWhatNeedsDoing(t *testing.T) {
 		t.Errorf("30-day group: %s", g)
 	}
 	wantContains(t, "no events", body[strings.Index(body, `id="todo-no-events"`):], "GC2026-99")
-	wantContains(t, "recalls", body[strings.Index(body, `id="todo-recalls"`):], registry.DemoGreenLot, "Aflatoxin vượt ngưỡng")
+	wantContains(t, "recalls", body[strings.Index(body, `id="todo-recalls"`):], demodata.GreenLot, "Aflatoxin vượt ngưỡng")
 	wantContains(t, "announcements", body, `href="/w/announcements"`, `id="ann-submitted">0<`)
 	// The roaster's roasted lot was made from the recalled green lot: its home says so.
 	r = e.as(asRoaster).get("/w/")
 	wantContains(t, "roaster home", r.body, `id="ann-submitted">0<`, `id="ann-needs-more">0<`)
 	i := strings.Index(r.body, `id="todo-recalls"`)
-	wantContains(t, "roaster upstream recall", r.body[i:], `class="ent-upstream-recall"`, registry.DemoRoastedLot, registry.DemoGreenLot)
+	wantContains(t, "roaster upstream recall", r.body[i:], `class="ent-upstream-recall"`, demodata.RoastedLot, demodata.GreenLot)
 }
 
 // TestEnterpriseListsArePaged: 25 a page, a next link, and a search that
@@ -214,7 +215,7 @@ func TestEnterpriseProductCreateAndEdit(t *testing.T) {
 	c := e.as(asCoop)
 	before := entCount(t, e, e.demo.CoopID)
 	good := url.Values{"name_vi": {"Mật ong hoa cà phê"}, "name_en": {"Coffee blossom honey"}, "category": {"honey"},
-		"gtin": {registry.DemoGTIN("893850000009")}, "unit": {"jar"}, "description": {"Mật ong nguyên chất"},
+		"gtin": {demodata.GTIN("893850000009")}, "unit": {"jar"}, "description": {"Mật ong nguyên chất"},
 		"standards": {"TCVN 5267-1:2008"}}
 
 	// Bad input: 422, messages beside the fields, values kept, the photo kept, nothing written.
@@ -237,7 +238,7 @@ func TestEnterpriseProductCreateAndEdit(t *testing.T) {
 	entWantUnchanged(t, "pdf photo", e, e.demo.CoopID, before)
 	// A GTIN another product has: refused, nothing written.
 	taken := cloneValues(good)
-	taken.Set("gtin", registry.DemoGTIN("893850000002"))
+	taken.Set("gtin", demodata.GTIN("893850000002"))
 	r = c.postMultipart("/w/products", taken)
 	wantStatus(t, "taken GTIN", r, http.StatusUnprocessableEntity)
 	wantContains(t, "taken GTIN", r.body, "sản phẩm khác đã dùng mã GTIN này")
@@ -256,7 +257,7 @@ func TestEnterpriseProductCreateAndEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pr.NameVI != "Mật ong hoa cà phê" || pr.GTIN != "0"+registry.DemoGTIN("893850000009") || pr.PhotoID == "" || len(pr.Standards) != 1 {
+	if pr.NameVI != "Mật ong hoa cà phê" || pr.GTIN != "0"+demodata.GTIN("893850000009") || pr.PhotoID == "" || len(pr.Standards) != 1 {
 		t.Errorf("stored product %+v", pr)
 	}
 	photo, err := e.db.FindDocument(context.Background(), pr.PhotoID)
@@ -418,7 +419,7 @@ func TestEnterpriseFacilities(t *testing.T) {
 		wantContains(t, tc.name, r.body, tc.want, `id="gln" name="gln" value="`+tc.gln+`"`)
 		entWantUnchanged(t, tc.name, e, e.demo.CoopID, n0)
 	}
-	gln := registry.DemoGTIN("893850000177")
+	gln := demodata.GTIN("893850000177")
 	id = entCreated(t, "site with GLN", c.postMultipart("/w/facilities", withGLN(gln)))
 	r = c.get("/w/facilities/" + id)
 	wantContains(t, "GLN page", r.body, gln, `id="facility-public" href="/d/`+gln+`"`)
@@ -465,7 +466,7 @@ func TestEnterpriseLotWizard(t *testing.T) {
 	}{
 		{"lot code with accents", func(v url.Values) { v.Set("lot_code", "LÔ 1") }, []string{`id="lot_code" name="lot_code" value="LÔ 1"`, "aria-invalid"}},
 		{"lot code too long", func(v url.Values) { v.Set("lot_code", strings.Repeat("A", 21)) }, []string{strings.Repeat("A", 21)}},
-		{"lot code taken", func(v url.Values) { v.Set("lot_code", registry.DemoGreenLot) }, []string{"sản phẩm này đã có lô mang mã này"}},
+		{"lot code taken", func(v url.Values) { v.Set("lot_code", demodata.GreenLot) }, []string{"sản phẩm này đã có lô mang mã này"}},
 		{"quantity not a number", func(v url.Values) { v.Set("quantity", "nhiều") }, []string{`value="nhiều"`, "phải là một số"}},
 		{"expiry before production", func(v url.Values) { v.Set("expires_on", "2026-01-01") }, []string{"phải sau ngày sản xuất"}},
 		{"another enterprise's product", func(v url.Values) { v.Set("product_id", roasterProduct) }, []string{"hãy chọn một sản phẩm của doanh nghiệp"}},

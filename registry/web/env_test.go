@@ -20,6 +20,7 @@ import (
 
 	"github.com/tracereg/tracereg/lookup"
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
@@ -70,7 +71,7 @@ type env struct {
 	db     *records.DB
 	docs   registry.DocumentStore
 	clock  *testClock
-	demo   registry.DemoResult
+	demo   demodata.Result
 	body   *registry.CertificationBody
 	body2  *registry.CertificationBody
 	users  map[string]*registry.User
@@ -89,7 +90,7 @@ func newEnvOn(t testing.TB, ln net.Listener) *env {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	demo, err := registry.SeedDemo(ctx, db, docs)
+	demo, err := demodata.Seed(ctx, db, docs)
 	if err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
@@ -127,7 +128,7 @@ func newEnvOn(t testing.TB, ln net.Listener) *env {
 		go app.Listener(ln)
 		t.Cleanup(func() { app.ShutdownWithTimeout(5 * time.Second) })
 	}
-	e.body, err = db.FindCertificationBodyByCode(ctx, registry.DemoBodyCode)
+	e.body, err = db.FindCertificationBodyByCode(ctx, demodata.BodyCode)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // impLots counts the lots of an enterprise.
@@ -237,7 +238,7 @@ func TestImpByCodesPeopleKnow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	c := e.as(asCoop)
-	coop, _ := e.db.FindEnterpriseByTaxCode(ctx, registry.DemoCoopTaxCode)
+	coop, _ := e.db.FindEnterpriseByTaxCode(ctx, demodata.CoopTaxCode)
 	green, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
 	prod, _ := e.db.FindProduct(ctx, green.ProductID)
 	twin := func(name string) {
@@ -250,9 +251,9 @@ func TestImpByCodesPeopleKnow(t *testing.T) {
 	twin("Mật ong hoa cà phê")
 	heading := "Khóa chống trùng,Mã số thuế,Sản phẩm,Mã lô,Số lượng,Đơn vị,Ngày sản xuất,Vùng trồng,Số chứng nhận\n"
 	rows := []string{
-		fmt.Sprintf("c1,%s,%s,CODE-1,100,kg,2026-02-01,EATIEU-A,VG-DEMO-2025-0117", registry.DemoCoopTaxCode, prod.GTIN),
+		fmt.Sprintf("c1,%s,%s,CODE-1,100,kg,2026-02-01,EATIEU-A,VG-DEMO-2025-0117", demodata.CoopTaxCode, prod.GTIN),
 		"c2,,ca phe nhan robusta ea tieu,CODE-2,50,kg,,\"eatieu-a;Vườn cà phê Ea Tiêu B (1,8 ha)\",", // by name, marks and case aside
-		fmt.Sprintf("c3,%s,%s,CODE-3,1,kg,,,", registry.DemoRoasterTaxCode, prod.GTIN),               // another enterprise's tax code
+		fmt.Sprintf("c3,%s,%s,CODE-3,1,kg,,,", demodata.RoasterTaxCode, prod.GTIN),                   // another enterprise's tax code
 		"c4,,Mật ong hoa cà phê,CODE-4,1,kg,,,",                                                      // two products have this name
 		"c5,,Không có sản phẩm này,CODE-5,1,kg,,KHONG-CO,SO-KHONG-CO",                                // nothing by these names
 	}

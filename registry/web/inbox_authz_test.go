@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // TestInboxComplaintsRecallAuthorization: every page and action of the
@@ -32,7 +33,7 @@ func TestInboxComplaintsRecallAuthorization(t *testing.T) {
 	gets := []string{
 		"/w/inbox", "/w/inbox?status=submitted", "/w/inbox/" + a.ID, "/w/inbox/" + a.ID + "/documents/" + a.TestReportIDs[0],
 		"/w/complaints", "/w/complaints/" + r.ID,
-		"/w/recall", "/w/recall?lot=" + registry.DemoGreenLot, "/w/recall/" + green.ID,
+		"/w/recall", "/w/recall?lot=" + demodata.GreenLot, "/w/recall/" + green.ID,
 	}
 	posts := []struct {
 		path string

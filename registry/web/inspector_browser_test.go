@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 // TestBrowserInspectorSearchAndScan: the inspector searches by a pasted
@@ -27,7 +27,7 @@ func TestBrowserInspectorSearchAndScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := b.base + "/01/" + b.demo.RoastedGTIN + "/10/" + registry.DemoRoastedLot
+	link := b.base + "/01/" + b.demo.RoastedGTIN + "/10/" + demodata.RoastedLot
 	b.signIn(asInspector)
 	b.run("search by a pasted QR address",
 		chromedp.WaitVisible(chromedp.ID("search-form")),
@@ -35,7 +35,7 @@ func TestBrowserInspectorSearchAndScan(t *testing.T) {
 		chromedp.Submit(chromedp.ID("search-form")),
 		chromedp.WaitVisible(chromedp.ID("found-lots")),
 	)
-	if lots := b.text("#found-lots"); !strings.Contains(lots, registry.DemoRoastedLot) {
+	if lots := b.text("#found-lots"); !strings.Contains(lots, demodata.RoastedLot) {
 		t.Errorf("lots found: %q", lots)
 	}
 	b.shot("inspector-search-digital-link")

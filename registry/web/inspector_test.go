@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 func TestInspectorSearchFindsEveryKind(t *testing.T) {
@@ -36,20 +37,20 @@ func TestInspectorSearchFindsEveryKind(t *testing.T) {
 	}{
 		{"certificate number", demoVietGAP, []string{`id="found-certificates"`, demoVietGAP, `data-status="active"`}, []string{`id="found-lots"`}},
 		{"certificate number in small letters", strings.ToLower(demoVietGAP), []string{`id="found-certificates"`, demoVietGAP}, nil},
-		{"receipt number", registry.DemoReceiptNumber, []string{`id="found-announcements"`, registry.DemoReceiptNumber, "QCĐP 01:2025/ĐL", `href="/w/inbox/`}, nil},
-		{"tax code", registry.DemoCoopTaxCode, []string{`id="found-enterprises"`, "Hợp tác xã Cà phê Bền vững Ea Tiêu", "/w/certificates?q=" + registry.DemoCoopTaxCode}, nil},
-		{"lot code", registry.DemoRoastedLot, []string{`id="found-lots"`, registry.DemoRoastedLot, "/l/" + roasted.ShortCode, "/w/recall/" + roasted.ID}, []string{`id="found-certificates"`}},
-		{"green lot code", registry.DemoGreenLot, []string{`id="found-lots"`, "/l/" + green.ShortCode}, nil},
+		{"receipt number", demodata.ReceiptNumber, []string{`id="found-announcements"`, demodata.ReceiptNumber, "QCĐP 01:2025/ĐL", `href="/w/inbox/`}, nil},
+		{"tax code", demodata.CoopTaxCode, []string{`id="found-enterprises"`, "Hợp tác xã Cà phê Bền vững Ea Tiêu", "/w/certificates?q=" + demodata.CoopTaxCode}, nil},
+		{"lot code", demodata.RoastedLot, []string{`id="found-lots"`, demodata.RoastedLot, "/l/" + roasted.ShortCode, "/w/recall/" + roasted.ID}, []string{`id="found-certificates"`}},
+		{"green lot code", demodata.GreenLot, []string{`id="found-lots"`, "/l/" + green.ShortCode}, nil},
 		{"GTIN-13", gtin13, []string{`id="found-products"`, "Cà phê rang xay Robusta Ban Mê", "/p/" + roastedProduct.ShortCode}, []string{`id="found-lots"`}},
 		{"GTIN-14", e.demo.RoastedGTIN, []string{`id="found-products"`, "Cà phê rang xay Robusta Ban Mê"}, nil},
 		{"GTIN with a wrong check digit", gtin13[:12] + string('0'+(gtin13[12]-'0'+1)%10), []string{"Số kiểm tra GTIN không đúng", `id="nothing-found"`}, nil},
-		{"Digital Link URL", "https://dl.example.vn/01/" + e.demo.RoastedGTIN + "/10/" + registry.DemoRoastedLot + "?17=270110",
-			[]string{`id="found-lots"`, `id="found-products"`, registry.DemoRoastedLot}, []string{`id="nothing-found"`}},
+		{"Digital Link URL", "https://dl.example.vn/01/" + e.demo.RoastedGTIN + "/10/" + demodata.RoastedLot + "?17=270110",
+			[]string{`id="found-lots"`, `id="found-products"`, demodata.RoastedLot}, []string{`id="nothing-found"`}},
 		{"Digital Link of an unknown lot", "https://dl.example.vn/01/" + e.demo.RoastedGTIN + "/10/NOPE-1",
 			[]string{`id="found-products"`}, []string{`id="found-lots"`}},
 		{"malformed Digital Link", "https://dl.example.vn/01/12345/10/X", []string{"GTIN phải có 8, 12, 13 hoặc 14 chữ số", `id="nothing-found"`}, nil},
-		{"lot short path", e.base + "/l/" + roasted.ShortCode, []string{`id="found-lots"`, registry.DemoRoastedLot}, nil},
-		{"lot short path without host", "/l/" + green.ShortCode, []string{`id="found-lots"`, registry.DemoGreenLot}, nil},
+		{"lot short path", e.base + "/l/" + roasted.ShortCode, []string{`id="found-lots"`, demodata.RoastedLot}, nil},
+		{"lot short path without host", "/l/" + green.ShortCode, []string{`id="found-lots"`, demodata.GreenLot}, nil},
 		{"product short path", e.base + "/p/" + roastedProduct.ShortCode, []string{`id="found-products"`}, nil},
 		{"certificate path", e.base + "/c/" + demoVietGAP, []string{`id="found-certificates"`, demoVietGAP}, nil},
 		{"another site's address", "https://example.com/about", []string{"không phải trang sản phẩm", `id="nothing-found"`}, nil},

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/langcheck"
 )
 
@@ -19,7 +19,7 @@ func TestNoEnglishInVietnameseWorkspaces(t *testing.T) {
 	green, _ := e.db.FindBatch(ctx, e.demo.GreenBatchID)
 	plots, _ := entPlots(t, e, e.demo.CoopID)
 	certs, _ := e.db.FindCertificatesByNumber(ctx, "VG-DEMO-2025-0117")
-	anns, _ := e.db.FindAnnouncementsByReceipt(ctx, registry.DemoReceiptNumber)
+	anns, _ := e.db.FindAnnouncementsByReceipt(ctx, demodata.ReceiptNumber)
 	// A decision, so the certificate's page has audit entries to read.
 	if r := e.as(asCertifier).post("/w/certificates/"+certs[0].ID+"/status", url.Values{"status": {"suspended"},
 		"reason": {"Vi phạm quy trình"}, "on": {"2026-03-10"}, "version": {strconv.Itoa(certs[0].Version)}}); r.status != http.StatusSeeOther {

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/report/reporttest"
 	"github.com/tracereg/tracereg/registry/stats"
 )
@@ -78,7 +79,7 @@ func TestPrgSupportForms(t *testing.T) {
 	}
 
 	good := url.Values{"enterprise_id": {e.demo.CoopID}, "kind": {"traceability"}, "year": {"2026"}, "funding_source": {"provincial_budget"},
-		"amount_vnd": {"15.000.000"}, "batch_id": {registry.DemoGreenLot}, "certificate_id": {"VG-DEMO-2025-0117"}, "note": {"Tem truy xuất cho cà phê nhân"}}
+		"amount_vnd": {"15.000.000"}, "batch_id": {demodata.GreenLot}, "certificate_id": {"VG-DEMO-2025-0117"}, "note": {"Tem truy xuất cho cà phê nhân"}}
 	r = c.post("/w/programme/support", good)
 	wantStatus(t, "good support", r, 303)
 	if n := e.prgSupportCount(); n != before+1 {
@@ -102,7 +103,7 @@ func TestPrgSupportForms(t *testing.T) {
 	r = c.get("/w/programme/support/" + id)
 	wantStatus(t, "edit", r, 200)
 	wantContains(t, "edit", r.body, `name="version" value="1"`, "Tem truy xuất cho cà phê nhân",
-		`value="VG-DEMO-2025-0117"`, "/"+registry.DemoGreenLot+`"`) // numbers and codes, not record IDs
+		`value="VG-DEMO-2025-0117"`, "/"+demodata.GreenLot+`"`) // numbers and codes, not record IDs
 	edit := cloneValues(good)
 	edit.Set("amount_vnd", "20000000")
 	edit.Set("version", "1")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 )
 
 func rclBatch(t *testing.T, e *env, id string) *registry.Batch {
@@ -59,7 +60,7 @@ func TestRecallUpstreamLot(t *testing.T) {
 	if res.location != "/w/recall/"+green.ID {
 		t.Fatalf("found %s", res.location)
 	}
-	for _, q := range []string{green.ShortCode, registry.DemoGreenLot, green.ID} {
+	for _, q := range []string{green.ShortCode, demodata.GreenLot, green.ID} {
 		if r := c.get("/w/recall?lot=" + url.QueryEscape(q)); r.location != "/w/recall/"+green.ID {
 			t.Errorf("find %q: %d %s", q, r.status, r.location)
 		}
@@ -75,7 +76,7 @@ func TestRecallUpstreamLot(t *testing.T) {
 	res = c.post("/w/recall/"+green.ID+"/check", url.Values{"version": {strconv.Itoa(green.Version)},
 		"reason": {"Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng"}, "on": {"2026-03-10"}})
 	wantStatus(t, "check", res, http.StatusOK)
-	wantContains(t, "confirmation", res.body, `id="rcl-confirm-form"`, `id="rcl-down-`+roasted.ID+`"`, registry.DemoRoastedLot,
+	wantContains(t, "confirmation", res.body, `id="rcl-confirm-form"`, `id="rcl-down-`+roasted.ID+`"`, demodata.RoastedLot,
 		"Phát hiện dư lượng thuốc bảo vệ thực vật vượt ngưỡng")
 	if rclBatch(t, e, green.ID).Status == registry.BatchRecalled {
 		t.Fatal("the check recalled the lot before confirmation")
@@ -101,7 +102,7 @@ func TestRecallUpstreamLot(t *testing.T) {
 	}
 	// At once on the public pages (the cache was dropped).
 	body := rclPublic(t, e, "/l/"+roasted.ShortCode)
-	wantContains(t, "roasted public page", body, `id="recall" class="recall"`, "Lô nguyên liệu "+registry.DemoGreenLot)
+	wantContains(t, "roasted public page", body, `id="recall" class="recall"`, "Lô nguyên liệu "+demodata.GreenLot)
 	body = rclPublic(t, e, "/l/"+green.ShortCode)
 	wantContains(t, "green public page", body, `id="recall" class="recall"`, "Lô hàng này đã bị thu hồi")
 

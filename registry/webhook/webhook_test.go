@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tracereg/tracereg/registry"
+	"github.com/tracereg/tracereg/registry/demodata"
 	"github.com/tracereg/tracereg/registry/disk"
 	"github.com/tracereg/tracereg/registry/records"
 	"github.com/tracereg/tracereg/registry/records/recordstest"
@@ -127,7 +128,7 @@ func verify(secret string, r received, now time.Time) bool {
 type fixture struct {
 	db    *records.DB
 	clock *clock
-	demo  registry.DemoResult
+	demo  demodata.Result
 	ctx   context.Context // an inspector's
 }
 
@@ -138,7 +139,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	demo, err := registry.SeedDemo(context.Background(), db, docs)
+	demo, err := demodata.Seed(context.Background(), db, docs)
 	if err != nil {
 		t.Fatal(err)
 	}

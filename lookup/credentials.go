@@ -1,6 +1,7 @@
 package lookup
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -189,7 +190,7 @@ func (l *Lookup) certificateVC(base string, it certItem, status []map[string]any
 	ct := it.Cert
 	page := base + "/c/" + url.PathEscape(ct.Number)
 	holder := party(it.Holder)
-	standard := map[string]any{"type": []string{"Standard"}, "name": cmpOr(ct.Standard, ct.Scheme)}
+	standard := map[string]any{"type": []string{"Standard"}, "name": cmp.Or(ct.Standard, ct.Scheme)}
 	if ct.Standard != "" {
 		standard["id"] = "urn:tracereg:standard:" + url.PathEscape(ct.Standard)
 	}
@@ -369,7 +370,7 @@ func (l *Lookup) passportVC(base string, v *view, status []map[string]any) map[s
 		product["productCategory"] = []any{map[string]any{"type": []string{"Classification"}, "code": p.Category,
 			"schemeID": "urn:tracereg:category", "schemeName": "tracereg"}}
 	}
-	if d := cmpOr(string(b.ProducedOn), string(b.HarvestedOn)); d != "" {
+	if d := cmp.Or(string(b.ProducedOn), string(b.HarvestedOn)); d != "" {
 		product["productionDate"] = d
 	}
 	if f := v.Places[b.FacilityID]; f != nil {
@@ -380,7 +381,7 @@ func (l *Lookup) passportVC(base string, v *view, status []map[string]any) map[s
 	for _, cr := range v.Certs {
 		claims = append(claims, map[string]any{"type": []string{"Claim", "Declaration"}, "id": base + "/c/" + url.PathEscape(cr.Cert.Number),
 			"description":       "Chứng nhận " + cr.Cert.Scheme + " số " + cr.Cert.Number + " – " + cr.Body.Name,
-			"referenceStandard": map[string]any{"type": []string{"Standard"}, "name": cmpOr(cr.Cert.Standard, cr.Cert.Scheme)},
+			"referenceStandard": map[string]any{"type": []string{"Standard"}, "name": cmp.Or(cr.Cert.Standard, cr.Cert.Scheme)},
 			"conformance":       cr.Cert.StatusAt(now).Status == registry.CertActive,
 			"conformityEvidence": map[string]any{"linkURL": base + "/c/" + url.PathEscape(cr.Cert.Number) + "/credential?body=" + url.QueryEscape(cr.Body.Code),
 				"linkName": "Digital Conformity Credential", "linkType": linkTypeDCC}})
@@ -509,13 +510,6 @@ func endOfDay(d registry.Date) (string, bool) {
 		return "", false
 	}
 	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, registry.Vietnam).UTC().Format(time.RFC3339), true
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // fileSafe keeps letters, digits and '-' of s for a file name.

@@ -29,6 +29,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/bulk"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // Config is what the API needs from the wiring.
@@ -60,6 +61,14 @@ type API struct {
 	base   string
 	// imports limits the imports writing at once (see importSlot).
 	imports *bulk.Gate
+	// atomic runs a write request in one transaction where the store has
+	// them (SQLite): the write, its audit entry, its idempotency record, the
+	// webhook deliveries it queues and the public change stamp commit
+	// together, or, when anything fails or the answer is not a 2xx, none of
+	// them does. So an audit that fails after a write no longer leaves a
+	// record the client was told failed, which a retry would make twice. (On
+	// MongoDB the steps stay in their documented order: see README.)
+	atomic fiber.Handler
 }
 
 // MaxConcurrentImports is how many imports one process writes at once.
@@ -95,6 +104,7 @@ func New(app *fiber.App, cfg Config) (*API, error) {
 	if a.imports == nil {
 		a.imports = bulk.NewGate(MaxConcurrentImports)
 	}
+	a.atomic = server.Transaction(store.InTx, func(status int) bool { return status >= 200 && status <= 299 })
 	g := app.Group(Prefix, a.identify)
 	if cfg.RateLimit >= 0 {
 		g.Use(rateLimit(cmp.Or(cfg.RateLimit, 1200)))

@@ -1,36 +1,20 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 )
-
-// auditDown is the real store whose audit log stops accepting entries when
-// told to: the write before it must then not stay either.
-type auditDown struct {
-	*records.DB
-	down atomic.Bool
-}
-
-func (s *auditDown) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
-	if s.down.Load() {
-		return errors.New("audit log unavailable")
-	}
-	return s.DB.AppendAudit(ctx, e)
-}
 
 // TestWriteAndAuditCommitTogether: a write whose audit entry fails answers
 // 500 and leaves nothing (no record, no idempotency answer), so the retry
 // creates the record once; a 4xx answer keeps nothing either.
 func TestWriteAndAuditCommitTogether(t *testing.T) {
-	var store *auditDown
-	e := newEnvOn(t, -1, func(db *records.DB) registry.Store { store = &auditDown{DB: db}; return store })
+	var store *recordstest.AuditDown
+	e := newEnvOn(t, -1, func(db *records.DB) registry.Store { store = &recordstest.AuditDown{DB: db}; return store })
 	ctx := e.ctx()
 	count := func() int {
 		t.Helper()
@@ -46,7 +30,7 @@ func TestWriteAndAuditCommitTogether(t *testing.T) {
 		return e.do(request{method: "POST", path: Prefix + "/products", as: asEnt1, body: body, header: map[string]string{"Idempotency-Key": "honey-1"}})
 	}
 
-	store.down.Store(true)
+	store.Down.Store(true)
 	if r := post(); r.status != 500 {
 		t.Fatalf("audit down: %d %s, want 500", r.status, short(r.body))
 	}
@@ -54,7 +38,7 @@ func TestWriteAndAuditCommitTogether(t *testing.T) {
 		t.Fatalf("the product stayed although its audit entry failed: %d products, want %d", n, before)
 	}
 
-	store.down.Store(false)
+	store.Down.Store(false)
 	r := post()
 	if r.status != 201 || r.header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("retry: %d (replayed %q) %s, want a fresh 201", r.status, r.header.Get("Idempotent-Replayed"), short(r.body))

@@ -2,10 +2,8 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -205,39 +203,6 @@ func atomicRoute(method, path string) bool {
 		return false
 	}
 	return !strings.HasSuffix(path, `\:import`)
-}
-
-// errUnanswered rolls back a request that answered without success.
-var errUnanswered = errors.New("api: the request did not succeed")
-
-// atomic runs the rest of the request in one transaction where the store
-// has them (SQLite): the write, its audit entry, its idempotency record, the
-// webhook deliveries it queues and the public change stamp commit together,
-// or, when anything fails or the answer is not a 2xx, none of them does. So
-// an audit that fails after a write no longer leaves a record the client
-// was told failed, which a retry would make twice. (On MongoDB the steps
-// stay in their documented order: see README.)
-func (a *API) atomic(c *fiber.Ctx) error {
-	outer := c.UserContext()
-	var handled error
-	err := a.store.InTx(outer, func(ctx context.Context) error {
-		c.SetUserContext(ctx)
-		if handled = c.Next(); handled != nil {
-			return handled
-		}
-		if st := c.Response().StatusCode(); st < 200 || st > 299 {
-			return errUnanswered
-		}
-		return nil
-	})
-	c.SetUserContext(outer)
-	switch {
-	case handled != nil:
-		return handled // rolled back; the error table answers it
-	case errors.Is(err, errUnanswered):
-		return nil // rolled back; the handler's own answer stands
-	}
-	return err // a failed commit: nothing was written
 }
 
 // PendingTimeout is how long a reservation may stay unanswered before it is

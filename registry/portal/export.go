@@ -144,24 +144,6 @@ func memo[T any](ctx context.Context, m map[string]*T, id string, find func(cont
 	return v, nil
 }
 
-// listAll reads every page of an indexed list, up to 10 pages of the maximum size.
-func listAll[T any](page func(registry.Page) ([]*T, string, error)) ([]*T, error) {
-	var all []*T
-	pg := registry.Page{Limit: registry.MaxPageLimit}
-	for range 10 {
-		items, next, err := page(pg)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, items...)
-		if next == "" {
-			break
-		}
-		pg.Cursor = next
-	}
-	return all, nil
-}
-
 func (g *gatherer) record(ctx context.Context, b *registry.Batch) (Record, error) {
 	s := g.x.Store
 	in := Input{Base: g.x.Base, Now: g.now, Lot: b, Places: map[string]*registry.Facility{}, Lots: map[string]*registry.Batch{},
@@ -242,7 +224,7 @@ func (g *gatherer) record(ctx context.Context, b *registry.Batch) (Record, error
 	}
 	held, ok := g.holderCerts[b.EnterpriseID]
 	if !ok {
-		if held, err = listAll(func(pg registry.Page) ([]*registry.Certificate, string, error) {
+		if held, err = registry.CollectAll(ctx, func(pg registry.Page) ([]*registry.Certificate, string, error) {
 			return s.ListCertificates(ctx, registry.CertificateFilter{HolderID: b.EnterpriseID, Page: pg})
 		}); err != nil {
 			return Record{}, err
@@ -262,7 +244,7 @@ func (g *gatherer) record(ctx context.Context, b *registry.Batch) (Record, error
 
 	anns, ok := g.received[b.EnterpriseID]
 	if !ok {
-		if anns, err = listAll(func(pg registry.Page) ([]*registry.ConformityAnnouncement, string, error) {
+		if anns, err = registry.CollectAll(ctx, func(pg registry.Page) ([]*registry.ConformityAnnouncement, string, error) {
 			return s.ListAnnouncements(ctx, registry.AnnouncementFilter{EnterpriseID: b.EnterpriseID, Status: registry.AnnReceived, Page: pg})
 		}); err != nil {
 			return Record{}, err

@@ -44,7 +44,7 @@ func (d *DB) CredentialStatusIndex(ctx context.Context, kind, id string) (int, e
 	if err != nil {
 		return 0, mapError(err, nil)
 	}
-	doc := credentialStatusDoc{ID: key, Index: int(n - 1), At: time.Now().UTC(), Version: 1}
+	doc := credentialStatusDoc{ID: key, Index: int(n - 1), At: d.now(), Version: 1}
 	raw, err := marshal(doc)
 	if err != nil {
 		return 0, err

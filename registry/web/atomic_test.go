@@ -1,38 +1,22 @@
 package web_test
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync/atomic"
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
-	"github.com/tracereg/tracereg/registry/records"
+	"github.com/tracereg/tracereg/registry/records/recordstest"
 	"github.com/tracereg/tracereg/registry/server"
 	"github.com/tracereg/tracereg/registry/web"
 )
-
-// auditDown is the real store whose audit log stops accepting entries when told to.
-type auditDown struct {
-	*records.DB
-	down atomic.Bool
-}
-
-func (s *auditDown) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
-	if s.down.Load() {
-		return errors.New("audit log unavailable")
-	}
-	return s.DB.AppendAudit(ctx, e)
-}
 
 // TestFormWriteAndAuditCommitTogether: a workspace form whose audit entry
 // fails shows an error and saves nothing; sent again, it saves once.
 func TestFormWriteAndAuditCommitTogether(t *testing.T) {
 	e := newEnv(t)
-	store := &auditDown{DB: e.db}
+	store := &recordstest.AuditDown{DB: e.db}
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 	app, err := server.New(server.Config{Store: store, Documents: e.docs, Logger: log})
 	if err != nil {
@@ -52,14 +36,14 @@ func TestFormWriteAndAuditCommitTogether(t *testing.T) {
 	c := dev.as(asCoop)
 	form := url.Values{"kind": {registry.FacilityProcessing}, "name": {"Xưởng sơ chế Ea Tu"}, "district": {"Cư Kuin"}}
 
-	store.down.Store(true)
+	store.Down.Store(true)
 	if r := c.post("/w/facilities", form); r.status < 500 {
 		t.Fatalf("audit down: status %d, want an error page", r.status)
 	}
 	if n := count(); n != before {
 		t.Fatalf("the site was saved although its audit entry failed: %d sites, want %d", n, before)
 	}
-	store.down.Store(false)
+	store.Down.Store(false)
 	wantStatus(t, "sent again", c.post("/w/facilities", form), http.StatusSeeOther)
 	if n := count(); n != before+1 {
 		t.Fatalf("%d sites after sending again, want %d", n, before+1)

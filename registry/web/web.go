@@ -12,7 +12,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/tracereg/tracereg/registry"
 	"github.com/tracereg/tracereg/registry/bulk"
+	"github.com/tracereg/tracereg/registry/server"
 )
 
 // Config is what the workspaces need from the wiring.
@@ -87,21 +87,19 @@ func New(app *fiber.App, cfg Config) (*Web, error) {
 	app.Get("/login", pageHeaders, w.Identify, w.loginForm)
 	app.Post("/login", pageHeaders, w.Identify, w.login)
 	app.Post("/logout", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.logout)
-	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.atomic)
+	atomic := w.atomic()
+	acc := app.Group("/account", pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, atomic)
 	acc.Get("/password", w.passwordForm)
 	acc.Post("/password", w.changePassword)
 	acc.Get("/api-keys", w.apiKeys)
 	acc.Post("/api-keys", w.apiKeyCreate)
 	acc.Post("/api-keys/:id/revoke", w.apiKeyRevoke)
 
-	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, w.atomic)
+	g := app.Group(Prefix, pageHeaders, w.Identify, w.requireSignIn, w.checkCSRF, atomic)
 	g.Get("/", w.home)
 	w.mountWorkspaces(g)
 	return w, nil
 }
-
-// errFormFailed rolls back a form whose page answered with an error.
-var errFormFailed = errors.New("web: the form did not succeed")
 
 // atomic runs a workspace form's request in one transaction where the store
 // has them (SQLite): its writes, their audit entries, the webhook deliveries
@@ -109,30 +107,14 @@ var errFormFailed = errors.New("web: the form did not succeed")
 // answers 4xx or 5xx (or an error) keeps none of them. So an audit that
 // fails after a write no longer leaves a record the person was told was not
 // saved. Imports are left out: they commit in bounded chunks of their own.
-func (w *Web) atomic(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodPost || c.Path() == Prefix+"/import" {
-		return c.Next()
-	}
-	outer := c.UserContext()
-	var handled error
-	err := w.store.InTx(outer, func(ctx context.Context) error {
-		c.SetUserContext(ctx)
-		if handled = c.Next(); handled != nil {
-			return handled
+func (w *Web) atomic() fiber.Handler {
+	tx := server.Transaction(w.store.InTx, func(status int) bool { return status < 400 })
+	return func(c *fiber.Ctx) error {
+		if c.Method() != fiber.MethodPost || c.Path() == Prefix+"/import" {
+			return c.Next()
 		}
-		if c.Response().StatusCode() >= 400 {
-			return errFormFailed
-		}
-		return nil
-	})
-	c.SetUserContext(outer)
-	switch {
-	case handled != nil:
-		return handled
-	case errors.Is(err, errFormFailed):
-		return nil // the page the handler rendered stands
+		return tx(c)
 	}
-	return err
 }
 
 // ctx returns the request's context (carrying the actor).

@@ -5,6 +5,9 @@
 package recordstest
 
 import (
+	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tracereg/tracereg/registry"
@@ -21,4 +24,19 @@ func New(tb testing.TB) *records.DB {
 func NewWithClock(tb testing.TB, clock registry.Clock) *records.DB {
 	tb.Helper()
 	return records.New(storetest.Engine(tb, records.Schema), clock)
+}
+
+// AuditDown is the real store whose audit log refuses entries while Down
+// is set: for tests of what a write leaves when its audit entry fails.
+type AuditDown struct {
+	*records.DB
+	Down atomic.Bool
+}
+
+// AppendAudit fails while Down is set, else appends as the store does.
+func (s *AuditDown) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
+	if s.Down.Load() {
+		return errors.New("audit log unavailable")
+	}
+	return s.DB.AppendAudit(ctx, e)
 }
